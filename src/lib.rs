@@ -1,0 +1,29 @@
+//! # blindvault — the crypto core
+//!
+//! Everything secret in Blindvault is derived, encrypted and decrypted here, on
+//! the client (natively for the `bv` CLI, as WebAssembly in the browser). The
+//! core does no I/O. `docs/SPEC.md` is the normative description of every
+//! format produced by this crate; `ARCHITECTURE.md` draws the key hierarchy.
+#![forbid(unsafe_code)]
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+pub mod attachment;
+pub mod context;
+pub mod encoding;
+pub mod envelope;
+pub mod error;
+pub mod generator;
+pub mod item;
+pub mod kdf;
+pub mod keys;
+pub mod password_envelope;
+pub mod random;
+pub mod secret;
+pub mod sharing;
+#[cfg(feature = "strength")]
+pub mod strength;
+
+#[cfg(target_arch = "wasm32")]
+mod wasm;
+
+pub use error::{Error, Result};
