@@ -82,6 +82,9 @@ pub enum Error {
     #[error("the decrypted payload is not valid: {0}")]
     InvalidPayload(&'static str),
 
+    #[error("an id must be 1 to 64 characters of A-Z, a-z, 0-9, '-' or '_'")]
+    InvalidId,
+
     // --- platform ---------------------------------------------------------
     #[error("the system random number generator failed")]
     Random,

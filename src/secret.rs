@@ -19,10 +19,12 @@ impl SecretKey32 {
 
     /// Copies from a slice, refusing any other length.
     pub fn from_slice(bytes: &[u8]) -> crate::Result<Self> {
-        let arr: [u8; 32] = bytes.try_into().map_err(|_| crate::Error::InvalidKeyLength {
-            expected: 32,
-            actual: bytes.len(),
-        })?;
+        let arr: [u8; 32] = bytes
+            .try_into()
+            .map_err(|_| crate::Error::InvalidKeyLength {
+                expected: 32,
+                actual: bytes.len(),
+            })?;
         Ok(Self(arr))
     }
 
@@ -107,8 +109,15 @@ mod tests {
     #[test]
     fn debug_never_prints_the_bytes() {
         let k = SecretKey32::from_bytes([0xAB; 32]);
-        let s = format!("{k:?} {:?} {:?}", SecretBytes::new(vec![0xCD; 5]), SecretString::new("hunter2".into()));
-        assert!(!s.contains("171") && !s.to_lowercase().contains("ab"), "{s}");
+        let s = format!(
+            "{k:?} {:?} {:?}",
+            SecretBytes::new(vec![0xCD; 5]),
+            SecretString::new("hunter2".into())
+        );
+        assert!(
+            !s.contains("171") && !s.to_lowercase().contains("ab"),
+            "{s}"
+        );
         assert!(!s.contains("205") && !s.contains("hunter2"), "{s}");
         assert!(s.contains("REDACTED"));
     }
@@ -117,7 +126,10 @@ mod tests {
     fn from_slice_refuses_wrong_length() {
         assert_eq!(
             SecretKey32::from_slice(&[0; 31]).unwrap_err(),
-            crate::Error::InvalidKeyLength { expected: 32, actual: 31 }
+            crate::Error::InvalidKeyLength {
+                expected: 32,
+                actual: 31
+            }
         );
     }
 }
