@@ -1,0 +1,170 @@
+//! Streaming decryption: plaintext is released only chunk by authenticated chunk.
+
+use super::chunk_cipher::ChunkCipher;
+use super::key::AttachmentKey;
+use super::{CHUNK_SIZE, ENCRYPTED_CHUNK_SIZE, HEADER_LEN, SALT_LEN, TAG_LEN};
+use crate::context::Context;
+use crate::{Error, Result};
+use zeroize::Zeroizing;
+
+enum State {
+    /// Collecting the 56-byte header; the key and context wait for it.
+    Header {
+        key: AttachmentKey,
+        context: Vec<u8>,
+    },
+    /// Commitment verified; decrypting chunk `next_index` next.
+    Body {
+        // Boxed: the AES key schedule is ~600 bytes, the other states are small.
+        cipher: Box<ChunkCipher>,
+        next_index: u64,
+    },
+    /// Any failure: every later call returns the same error.
+    Failed(Error),
+}
+
+/// Decrypts one attachment as a stream (header first), holding at most one
+/// encrypted chunk.
+///
+/// A buffered chunk is opened as soon as it reaches the full 16 400 bytes:
+/// a full-length chunk can never be the final one. Anything shorter is held
+/// back until either more data arrives or [`Decryptor::finish`] says it is
+/// the end, and only then decrypted as the final chunk. So the released
+/// plaintext is always an authenticated prefix of the message, and only
+/// `finish` succeeding proves the message is whole.
+pub struct Decryptor {
+    state: State,
+    /// Header bytes, then the ciphertext of the chunk not yet complete:
+    /// below `ENCRYPTED_CHUNK_SIZE` between calls.
+    pending: Vec<u8>,
+}
+
+impl Decryptor {
+    pub fn new(key: &AttachmentKey, context: &Context) -> Self {
+        Self::new_with_context_bytes(key, context.as_bytes())
+    }
+
+    /// As [`Decryptor::new`] with the context as raw bytes (interoperability).
+    pub fn new_with_context_bytes(key: &AttachmentKey, context: &[u8]) -> Self {
+        Self {
+            state: State::Header {
+                key: key.clone(),
+                context: context.to_vec(),
+            },
+            pending: Vec::with_capacity(HEADER_LEN),
+        }
+    }
+
+    /// Takes any amount of ciphertext; returns the plaintext of the chunks it
+    /// authenticated (possibly none). After an error every call fails.
+    pub fn push(&mut self, data: &[u8]) -> Result<Vec<u8>> {
+        let r = self.push_inner(data);
+        if let Err(e) = &r {
+            self.fail(e.clone());
+        }
+        r
+    }
+
+    /// Declares the end of the ciphertext: decrypts the held-back final
+    /// chunk and returns its plaintext. Fails with `AttachmentTruncated` if
+    /// the header or the final short chunk is missing (or cut inside its
+    /// tag), `AttachmentChunkFailed` if the last chunk does not authenticate
+    /// as the final one (tampered, reordered, cut mid-chunk or followed by
+    /// extra bytes: c2sp's implicit end marker makes these indistinguishable).
+    pub fn finish(mut self) -> Result<Vec<u8>> {
+        match core::mem::replace(
+            &mut self.state,
+            State::Failed(Error::AttachmentStreamClosed),
+        ) {
+            State::Failed(e) => Err(e),
+            State::Header { .. } => Err(Error::AttachmentTruncated),
+            State::Body { cipher, next_index } => {
+                // A final chunk is tag-only (empty) up to one byte short of a
+                // full chunk. Zero bytes means the final chunk is missing; 1..15
+                // means it was cut inside its tag.
+                if self.pending.len() < TAG_LEN {
+                    return Err(Error::AttachmentTruncated);
+                }
+                let mut out = Zeroizing::new(Vec::with_capacity(self.pending.len()));
+                cipher.open_into(next_index, &self.pending, &mut out)?;
+                Ok(core::mem::take(&mut *out))
+            }
+        }
+    }
+
+    /// Ciphertext bytes held back (below one encrypted chunk, 16 400 bytes,
+    /// between calls).
+    pub fn buffered_len(&self) -> usize {
+        self.pending.len()
+    }
+
+    fn fail(&mut self, e: Error) {
+        self.state = State::Failed(e);
+        self.pending = Vec::new();
+    }
+
+    fn push_inner(&mut self, mut data: &[u8]) -> Result<Vec<u8>> {
+        if let State::Failed(e) = &self.state {
+            return Err(e.clone());
+        }
+        if let State::Header { key, context } = &self.state {
+            let take = (HEADER_LEN - self.pending.len()).min(data.len());
+            let (head, rest) = data.split_at(take);
+            self.pending.extend_from_slice(head);
+            data = rest;
+            if self.pending.len() < HEADER_LEN {
+                return Ok(Vec::new());
+            }
+            let (salt, commitment) = self.pending.split_at(SALT_LEN);
+            let salt: &[u8; SALT_LEN] = salt
+                .try_into()
+                .map_err(|_| Error::MalformedAttachmentHeader)?;
+            // c2sp: check the commitment before decrypting any chunk.
+            let cipher = ChunkCipher::open_header(key, salt, commitment, context)?;
+            self.state = State::Body {
+                cipher: Box::new(cipher),
+                next_index: 0,
+            };
+            self.pending.clear();
+            self.pending.reserve(ENCRYPTED_CHUNK_SIZE);
+        }
+        let State::Body { cipher, next_index } = &mut self.state else {
+            return Err(Error::AttachmentStreamClosed);
+        };
+
+        let whole = (self.pending.len() + data.len()) / ENCRYPTED_CHUNK_SIZE;
+        // Zeroizing: if a later chunk fails, the earlier plaintext is wiped.
+        let mut out = Zeroizing::new(Vec::with_capacity(whole.saturating_mul(CHUNK_SIZE)));
+        while self.pending.len() + data.len() >= ENCRYPTED_CHUNK_SIZE {
+            if self.pending.is_empty() {
+                // A whole chunk straight from the input, no copy.
+                let (chunk, rest) = data.split_at(ENCRYPTED_CHUNK_SIZE);
+                cipher.open_into(*next_index, chunk, &mut out)?;
+                data = rest;
+            } else {
+                let (head, rest) = data.split_at(ENCRYPTED_CHUNK_SIZE - self.pending.len());
+                self.pending.extend_from_slice(head);
+                data = rest;
+                cipher.open_into(*next_index, &self.pending, &mut out)?;
+                self.pending.clear();
+            }
+            *next_index += 1;
+        }
+        self.pending.extend_from_slice(data);
+        Ok(core::mem::take(&mut *out))
+    }
+}
+
+impl core::fmt::Debug for Decryptor {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let state = match &self.state {
+            State::Header { .. } => "header",
+            State::Body { .. } => "body",
+            State::Failed(_) => "failed",
+        };
+        f.debug_struct("Decryptor")
+            .field("state", &state)
+            .field("buffered_len", &self.pending.len())
+            .finish_non_exhaustive()
+    }
+}

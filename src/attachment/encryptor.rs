@@ -1,0 +1,131 @@
+//! Streaming encryption: whole chunks out as soon as 16 KiB are in.
+
+use super::chunk_cipher::ChunkCipher;
+use super::key::AttachmentKey;
+use super::{CHUNK_SIZE, ENCRYPTED_CHUNK_SIZE, HEADER_LEN, SALT_LEN};
+use crate::context::Context;
+use crate::{Error, Result};
+use zeroize::Zeroizing;
+
+/// Encrypts one attachment as a stream, holding at most one chunk
+/// (16 KiB) of plaintext.
+///
+/// A full chunk is never the final one (the final chunk is always shorter),
+/// so each chunk is encrypted and emitted the moment it fills up; `finish`
+/// emits the short final chunk, which may be empty.
+pub struct Encryptor {
+    cipher: ChunkCipher,
+    /// Plaintext of the chunk being filled: always shorter than `CHUNK_SIZE`
+    /// between calls.
+    pending: Zeroizing<Vec<u8>>,
+    next_index: u64,
+    failed: Option<Error>,
+}
+
+impl Encryptor {
+    /// Starts an attachment under a fresh random salt; returns the encryptor
+    /// and the 56-byte header (`salt || commitment`) to write first.
+    pub fn new(key: &AttachmentKey, context: &Context) -> Result<(Self, Vec<u8>)> {
+        Self::new_with_context_bytes(key, context.as_bytes())
+    }
+
+    /// As [`Encryptor::new`] with the context as raw bytes (interoperability).
+    pub fn new_with_context_bytes(key: &AttachmentKey, context: &[u8]) -> Result<(Self, Vec<u8>)> {
+        let mut salt = [0u8; SALT_LEN];
+        crate::random::fill(&mut salt)?;
+        Self::dangerous_with_salt(key, context, salt)
+    }
+
+    /// Encrypts under a caller-chosen salt, for known-answer tests only.
+    ///
+    /// Dangerous: a salt repeated under one key repeats the AES-GCM key and
+    /// nonces, which reveals the XOR of plaintexts and lets anyone forge
+    /// chunks. c2sp: the salt MUST NOT repeat for an input key.
+    pub fn dangerous_with_salt(
+        key: &AttachmentKey,
+        context: &[u8],
+        salt: [u8; SALT_LEN],
+    ) -> Result<(Self, Vec<u8>)> {
+        let (cipher, commitment) = ChunkCipher::derive(key, &salt, context)?;
+        let mut header = Vec::with_capacity(HEADER_LEN);
+        header.extend_from_slice(&salt);
+        header.extend_from_slice(&commitment);
+        let enc = Self {
+            cipher,
+            pending: Zeroizing::new(Vec::with_capacity(CHUNK_SIZE)),
+            next_index: 0,
+            failed: None,
+        };
+        Ok((enc, header))
+    }
+
+    /// Takes any amount of plaintext; returns the encrypted chunks it
+    /// completed (possibly none).
+    pub fn push(&mut self, mut data: &[u8]) -> Result<Vec<u8>> {
+        if let Some(e) = &self.failed {
+            return Err(e.clone());
+        }
+        let completed = (self.pending.len() + data.len()) / CHUNK_SIZE;
+        let mut out = Vec::with_capacity(completed.saturating_mul(ENCRYPTED_CHUNK_SIZE));
+        while !data.is_empty() {
+            let room = CHUNK_SIZE - self.pending.len();
+            if self.pending.is_empty() && data.len() >= CHUNK_SIZE {
+                // Whole chunk straight from the input: no copy through `pending`.
+                let (chunk, rest) = data.split_at(CHUNK_SIZE);
+                let sealed = self.cipher.seal_into(self.next_index, chunk, &mut out);
+                self.record(sealed)?;
+                data = rest;
+                continue;
+            }
+            let (head, rest) = data.split_at(room.min(data.len()));
+            self.pending.extend_from_slice(head);
+            data = rest;
+            if self.pending.len() == CHUNK_SIZE {
+                let sealed = self
+                    .cipher
+                    .seal_into(self.next_index, &self.pending, &mut out);
+                // Zeroize keeps the capacity, so the next chunk reuses it.
+                zeroize::Zeroize::zeroize(&mut *self.pending);
+                self.record(sealed)?;
+            }
+        }
+        Ok(out)
+    }
+
+    /// Encrypts the short final chunk (possibly empty), which marks the end.
+    pub fn finish(mut self) -> Result<Vec<u8>> {
+        if let Some(e) = self.failed.take() {
+            return Err(e);
+        }
+        let mut out = Vec::with_capacity(self.pending.len() + super::TAG_LEN);
+        let sealed = self
+            .cipher
+            .seal_into(self.next_index, &self.pending, &mut out);
+        self.record(sealed)?;
+        Ok(out)
+    }
+
+    /// Plaintext bytes held back, waiting for their chunk to fill (always
+    /// below one chunk between calls).
+    pub fn buffered_len(&self) -> usize {
+        self.pending.len()
+    }
+
+    /// Counts a sealed chunk, or remembers the failure so every later call fails.
+    fn record(&mut self, r: Result<()>) -> Result<()> {
+        match &r {
+            Ok(()) => self.next_index += 1,
+            Err(e) => self.failed = Some(e.clone()),
+        }
+        r
+    }
+}
+
+impl core::fmt::Debug for Encryptor {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Encryptor")
+            .field("next_index", &self.next_index)
+            .field("buffered_len", &self.pending.len())
+            .finish_non_exhaustive()
+    }
+}
