@@ -1,1 +1,19 @@
-//! wasm-bindgen surface (to be written)
+//! The wasm-bindgen surface: a few lines per export over the core.
+//!
+//! Keys cross into JavaScript only as opaque handle classes whose bytes stay in
+//! WASM memory (zeroized on drop, or on `free()` from JS); the only raw key
+//! bytes ever returned are public keys. Every error is a JS `Error` carrying
+//! the core's message, which by construction holds no secret (src/error.rs).
+
+use wasm_bindgen::prelude::*;
+
+/// The core's error as a JavaScript `Error` with the same message.
+pub(crate) fn js_err(e: crate::Error) -> JsError {
+    JsError::new(&e.to_string())
+}
+
+/// The version of the core this module was built from.
+#[wasm_bindgen(js_name = coreVersion)]
+pub fn core_version() -> String {
+    env!("CARGO_PKG_VERSION").to_string()
+}
