@@ -1,0 +1,123 @@
+//! The router and its shared state, apart from `main` so tests drive it with
+//! `tower::ServiceExt::oneshot`.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, HeaderValue, Request};
+use axum::Router;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::db::Db;
+use crate::rate_limit::FailureLimiter;
+use crate::routes;
+use crate::static_files;
+
+/// Limits and paths; `Settings::for_tests` and `config.rs` build it.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub data_dir: PathBuf,
+    pub www_dir: PathBuf,
+    pub pkg_dir: PathBuf,
+    pub session_ttl_secs: i64,
+    pub max_attachment_bytes: u64,
+    pub account_quota_bytes: u64,
+    /// JSON bodies; rotation of a big vault sends every item, hence larger.
+    pub max_json_body: usize,
+    pub login_failures_per_account: u32,
+    pub login_failures_per_client: u32,
+}
+
+impl Settings {
+    pub fn with_data_dir(data_dir: PathBuf) -> Self {
+        Settings {
+            data_dir,
+            www_dir: PathBuf::from("www"),
+            pkg_dir: PathBuf::from("pkg"),
+            session_ttl_secs: 12 * 3600,
+            max_attachment_bytes: 100 * 1024 * 1024,
+            account_quota_bytes: 1024 * 1024 * 1024,
+            max_json_body: 64 * 1024 * 1024,
+            login_failures_per_account: 10,
+            login_failures_per_client: 100,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub settings: Arc<Settings>,
+    pub limiter: Arc<FailureLimiter>,
+    /// HMAC key for made-up prelogin answers; kept in the database so the
+    /// answer for an unknown email is stable across restarts.
+    pub prelogin_secret: Arc<[u8; 32]>,
+}
+
+impl AppState {
+    pub async fn new(db: Db, settings: Settings) -> Result<AppState, sqlx::Error> {
+        let secret = crate::routes::accounts::load_or_create_prelogin_secret(&db).await?;
+        std::fs::create_dir_all(settings.data_dir.join("attachments")).map_err(sqlx::Error::Io)?;
+        let limiter = FailureLimiter::new(
+            settings.login_failures_per_account,
+            settings.login_failures_per_client,
+            Duration::from_secs(15 * 60),
+        );
+        Ok(AppState {
+            db,
+            settings: Arc::new(settings),
+            limiter: Arc::new(limiter),
+            prelogin_secret: Arc::new(secret),
+        })
+    }
+}
+
+/// Content-Security-Policy from the issue: only our own scripts and WASM, no
+/// plugins, no framing, no <base> tricks.
+pub const CSP: &str =
+    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; \
+object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+
+pub fn app(state: AppState) -> Router {
+    let api = routes::api_router()
+        .layer(DefaultBodyLimit::max(state.settings.max_json_body))
+        .with_state(state.clone());
+    let headers: [(&'static str, &'static str); 7] = [
+        ("content-security-policy", CSP),
+        ("x-content-type-options", "nosniff"),
+        ("x-frame-options", "DENY"),
+        ("referrer-policy", "no-referrer"),
+        ("cross-origin-opener-policy", "same-origin"),
+        ("cross-origin-resource-policy", "same-origin"),
+        (
+            "permissions-policy",
+            "camera=(), microphone=(), geolocation=(), payment=()",
+        ),
+    ];
+    let mut router = Router::new()
+        .nest("/api/v1", api)
+        .merge(static_files::router(&state.settings));
+    for (name, value) in headers {
+        router = router.layer(SetResponseHeaderLayer::overriding(
+            HeaderName::from_static(name),
+            HeaderValue::from_static(value),
+        ));
+    }
+    // API responses are per-user secrets-at-rest; never cache them.
+    router
+        .layer(SetResponseHeaderLayer::if_not_present(
+            axum::http::header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
+        .layer(
+            // Only method, path and status are logged: never bodies, headers
+            // (Authorization) or query strings. Share-link keys live in the URL
+            // fragment, which browsers never send.
+            TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+                tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
+            }),
+        )
+}

@@ -1,0 +1,197 @@
+//! Append-only audit log, hash-chained per chain ("vault:<id>" or "global").
+//!
+//! hash_n = SHA-256( enc("blindvault/v1/audit") || enc(seq) || enc(chain) ||
+//!                   enc(time) || enc(actor) || enc(action) || enc(object) ||
+//!                   enc(client) || enc(outcome) || enc(prev_hash) )
+//! where enc(s) = u32_be(len(s)) || s (UTF-8; integers as decimal ASCII) and
+//! prev_hash is the previous entry's hash in the same chain, or 64 "0"s.
+//! Length prefixes make the encoding injective: no two entries share bytes.
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+
+use crate::db::{next_seq, now, Db, Tx};
+
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+pub struct Event<'a> {
+    pub chain: String,
+    pub actor: &'a str,
+    pub action: &'a str,
+    pub object: &'a str,
+    pub client: &'a str,
+    pub outcome: &'a str,
+}
+
+pub fn vault_chain(vault_id: &str) -> String {
+    format!("vault:{vault_id}")
+}
+
+#[derive(Serialize, Clone, Debug, utoipa::ToSchema)]
+pub struct Entry {
+    pub seq: i64,
+    pub chain: String,
+    pub time: i64,
+    pub actor: String,
+    pub action: String,
+    pub object: String,
+    pub client: String,
+    pub outcome: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+pub fn entry_hash(e: &Entry) -> String {
+    let mut h = Sha256::new();
+    let seq = e.seq.to_string();
+    let time = e.time.to_string();
+    for part in [
+        "blindvault/v1/audit",
+        &seq,
+        &e.chain,
+        &time,
+        &e.actor,
+        &e.action,
+        &e.object,
+        &e.client,
+        &e.outcome,
+        &e.prev_hash,
+    ] {
+        let len = u32::try_from(part.len()).unwrap_or(u32::MAX);
+        h.update(len.to_be_bytes());
+        h.update(part.as_bytes());
+    }
+    hex::encode(h.finalize())
+}
+
+/// Appends inside the caller's write transaction, so the entry commits with
+/// the change it describes (or not at all).
+pub async fn append(tx: &mut Tx, ev: Event<'_>) -> Result<(), sqlx::Error> {
+    let seq = next_seq(tx).await?;
+    let prev: Option<String> =
+        sqlx::query("SELECT hash FROM audit WHERE chain = $1 ORDER BY seq DESC LIMIT 1")
+            .bind(&ev.chain)
+            .fetch_optional(&mut **tx)
+            .await?
+            .map(|r| r.try_get("hash"))
+            .transpose()?;
+    let mut e = Entry {
+        seq,
+        chain: ev.chain,
+        time: now(),
+        actor: ev.actor.to_string(),
+        action: ev.action.to_string(),
+        object: ev.object.to_string(),
+        client: ev.client.to_string(),
+        outcome: ev.outcome.to_string(),
+        prev_hash: prev.unwrap_or_else(|| GENESIS.to_string()),
+        hash: String::new(),
+    };
+    e.hash = entry_hash(&e);
+    sqlx::query(
+        "INSERT INTO audit (seq, chain, time, actor, action, object, client, outcome, prev_hash, hash) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(e.seq)
+    .bind(&e.chain)
+    .bind(e.time)
+    .bind(&e.actor)
+    .bind(&e.action)
+    .bind(&e.object)
+    .bind(&e.client)
+    .bind(&e.outcome)
+    .bind(&e.prev_hash)
+    .bind(&e.hash)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Appends in its own transaction: for denied requests, which change nothing else.
+pub async fn append_alone(db: &Db, ev: Event<'_>) -> Result<(), sqlx::Error> {
+    let (mut tx, _) = db.write_tx().await?;
+    append(&mut tx, ev).await?;
+    tx.commit().await
+}
+
+pub async fn read_chain(
+    db: &Db,
+    chain: &str,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<Entry>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT seq, chain, time, actor, action, object, client, outcome, prev_hash, hash FROM audit \
+         WHERE chain = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+    )
+    .bind(chain)
+    .bind(after)
+    .bind(limit)
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter().map(row_to_entry).collect()
+}
+
+fn row_to_entry(r: &sqlx::any::AnyRow) -> Result<Entry, sqlx::Error> {
+    Ok(Entry {
+        seq: r.try_get("seq")?,
+        chain: r.try_get("chain")?,
+        time: r.try_get("time")?,
+        actor: r.try_get("actor")?,
+        action: r.try_get("action")?,
+        object: r.try_get("object")?,
+        client: r.try_get("client")?,
+        outcome: r.try_get("outcome")?,
+        prev_hash: r.try_get("prev_hash")?,
+        hash: r.try_get("hash")?,
+    })
+}
+
+#[derive(Serialize, Debug, utoipa::ToSchema)]
+pub struct Verification {
+    pub ok: bool,
+    pub entries: u64,
+    /// The first entry whose hash or back-link does not verify.
+    pub first_broken_seq: Option<i64>,
+    pub reason: Option<String>,
+}
+
+/// Recomputes the whole chain from its genesis.
+pub async fn verify_chain(db: &Db, chain: &str) -> Result<Verification, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT seq, chain, time, actor, action, object, client, outcome, prev_hash, hash FROM audit \
+         WHERE chain = $1 ORDER BY seq",
+    )
+    .bind(chain)
+    .fetch_all(&db.pool)
+    .await?;
+    let mut prev = GENESIS.to_string();
+    let mut n = 0u64;
+    for r in &rows {
+        let e = row_to_entry(r)?;
+        n += 1;
+        let broken = if e.prev_hash != prev {
+            Some("prev_hash does not match the previous entry")
+        } else if entry_hash(&e) != e.hash {
+            Some("hash does not match the entry's contents")
+        } else {
+            None
+        };
+        if let Some(reason) = broken {
+            return Ok(Verification {
+                ok: false,
+                entries: n,
+                first_broken_seq: Some(e.seq),
+                reason: Some(reason.into()),
+            });
+        }
+        prev = e.hash;
+    }
+    Ok(Verification {
+        ok: true,
+        entries: n,
+        first_broken_seq: None,
+        reason: None,
+    })
+}

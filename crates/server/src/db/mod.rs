@@ -1,0 +1,182 @@
+//! The store: one `sqlx::Any` pool over SQLite or PostgreSQL, with the same
+//! portable SQL for both (placeholders `$1`, which sqlx's SQLite driver also
+//! accepts; only TEXT/BIGINT columns). Migrations are embedded and applied on
+//! start.
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{Any, AnyPool, Row, Transaction};
+
+/// Which database the `Any` pool talks to; decides only how a write
+/// transaction is opened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Clone, Debug)]
+pub struct Db {
+    pub pool: AnyPool,
+    pub backend: Backend,
+}
+
+/// Migrations in order; the index + 1 is the schema version.
+const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_init.sql")];
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbInitError {
+    #[error("unsupported DATABASE_URL scheme (expected sqlite: or postgres:)")]
+    Scheme,
+    #[error("cannot create the data directory: {0}")]
+    DataDir(std::io::Error),
+    #[error("database: {0}")]
+    Sqlx(#[from] sqlx::Error),
+}
+
+pub type Tx = Transaction<'static, Any>;
+
+impl Db {
+    /// The default store: `<data_dir>/blindvault.sqlite3`, created on first start.
+    pub async fn open_sqlite_dir(data_dir: &Path) -> Result<Db, DbInitError> {
+        std::fs::create_dir_all(data_dir).map_err(DbInitError::DataDir)?;
+        let url = format!(
+            "sqlite://{}?mode=rwc",
+            data_dir.join("blindvault.sqlite3").display()
+        );
+        Db::connect(&url).await
+    }
+
+    pub async fn connect(url: &str) -> Result<Db, DbInitError> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Backend::Postgres
+        } else {
+            return Err(DbInitError::Scheme);
+        };
+        let opts = AnyConnectOptions::from_str(url)?;
+        let mut pool = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(30));
+        if backend == Backend::Sqlite {
+            pool = pool.max_connections(8).after_connect(|conn, _| {
+                Box::pin(async move {
+                    // WAL lets readers run beside the single writer. FULL syncs the
+                    // WAL on every commit: an acknowledged write survives power
+                    // loss (NORMAL could lose the last commits; a vault must not).
+                    // busy_timeout: writers queue instead of failing with SQLITE_BUSY.
+                    for pragma in [
+                        "PRAGMA journal_mode = WAL",
+                        "PRAGMA synchronous = FULL",
+                        "PRAGMA busy_timeout = 10000",
+                        "PRAGMA foreign_keys = ON",
+                    ] {
+                        sqlx::query(pragma).execute(&mut *conn).await?;
+                    }
+                    Ok(())
+                })
+            });
+        } else {
+            pool = pool.max_connections(16);
+        }
+        let pool = pool.connect_with(opts).await?;
+        let db = Db { pool, backend };
+        db.migrate().await?;
+        Ok(db)
+    }
+
+    async fn migrate(&self) -> Result<(), sqlx::Error> {
+        let mut tx = self.write_tx_raw().await?;
+        sqlx::query("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)")
+            .execute(&mut *tx)
+            .await?;
+        let current: Option<i64> = sqlx::query("SELECT MAX(version) AS v FROM schema_version")
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("v")?;
+        let current = usize::try_from(current.unwrap_or(0)).unwrap_or(0);
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(current) {
+            for stmt in split_sql(sql) {
+                sqlx::query(&stmt).execute(&mut *tx).await?;
+            }
+            sqlx::query("INSERT INTO schema_version (version) VALUES ($1)")
+                .bind(i64::try_from(i + 1).unwrap_or(i64::MAX))
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await
+    }
+
+    async fn write_tx_raw(&self) -> Result<Tx, sqlx::Error> {
+        match self.backend {
+            // IMMEDIATE takes the write lock at BEGIN, so the busy timeout
+            // applies; a deferred transaction that upgrades later can fail
+            // with SQLITE_BUSY without waiting.
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        }
+    }
+
+    /// Opens a write transaction and allocates its first change sequence number.
+    /// Bumping the counter row first serialises writers on both backends.
+    pub async fn write_tx(&self) -> Result<(Tx, i64), sqlx::Error> {
+        let mut tx = self.write_tx_raw().await?;
+        let seq = next_seq(&mut tx).await?;
+        Ok((tx, seq))
+    }
+}
+
+/// Allocates one more change sequence number inside a write transaction.
+pub async fn next_seq(tx: &mut Tx) -> Result<i64, sqlx::Error> {
+    let row =
+        sqlx::query("UPDATE counters SET value = value + 1 WHERE name = 'seq' RETURNING value")
+            .fetch_one(&mut **tx)
+            .await?;
+    row.try_get("value")
+}
+
+/// The current change sequence (the cursor a full sync hands out).
+pub async fn current_seq(db: &Db) -> Result<i64, sqlx::Error> {
+    sqlx::query("SELECT value FROM counters WHERE name = 'seq'")
+        .fetch_one(&db.pool)
+        .await?
+        .try_get("value")
+}
+
+/// Splits a migration file into statements: `;` at the end of a line ends one;
+/// `--` comment lines are dropped. Our migrations contain no `;` inside strings.
+fn split_sql(sql: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    for line in sql.lines() {
+        let t = line.trim();
+        if t.starts_with("--") || t.is_empty() {
+            continue;
+        }
+        cur.push_str(line);
+        cur.push('\n');
+        if t.ends_with(';') {
+            out.push(
+                std::mem::take(&mut cur)
+                    .trim()
+                    .trim_end_matches(';')
+                    .to_string(),
+            );
+        }
+    }
+    if !cur.trim().is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+/// Seconds since the Unix epoch.
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}

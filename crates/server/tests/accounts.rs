@@ -1,0 +1,421 @@
+//! Accounts, sessions, prelogin, rate limits and input validation.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{header, Method, Request, StatusCode};
+use common::{envelope, rand_b64, register_body, TestServer};
+use serde_json::json;
+
+async fn register_login_logout(s: &TestServer) {
+    let alice = s.user("alice").await;
+    let (st, me) = s.get("/api/v1/accounts/me", &alice.token).await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(me["account_id"], "alice");
+    assert_eq!(me["kdf"]["iterations"], 600000);
+    // Wrong auth key.
+    let (st, v) = s
+        .post(
+            "/api/v1/accounts/login",
+            None,
+            json!({"account_id": "alice", "auth_key": rand_b64(32)}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::UNAUTHORIZED, "{v}");
+    // Unknown account looks the same.
+    let (st2, v2) = s
+        .post(
+            "/api/v1/accounts/login",
+            None,
+            json!({"account_id": "nobody", "auth_key": rand_b64(32)}),
+        )
+        .await;
+    assert_eq!(st2, StatusCode::UNAUTHORIZED);
+    assert_eq!(v, v2);
+    let (st, _) = s
+        .post("/api/v1/accounts/logout", Some(&alice.token), json!({}))
+        .await;
+    assert_eq!(st, StatusCode::NO_CONTENT);
+    let (st, _) = s.get("/api/v1/accounts/me", &alice.token).await;
+    assert_eq!(st, StatusCode::UNAUTHORIZED);
+    // A garbage token is refused too.
+    let (st, _) = s.get("/api/v1/accounts/me", "not-a-token").await;
+    assert_eq!(st, StatusCode::UNAUTHORIZED);
+}
+
+async fn prelogin_hides_existence(s: &TestServer) {
+    s.user("bob").await;
+    let (st, known) = s
+        .post(
+            "/api/v1/accounts/prelogin",
+            None,
+            json!({"email": "BOB@example.org"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(known["account_id"], "bob");
+    let (_, u1) = s
+        .post(
+            "/api/v1/accounts/prelogin",
+            None,
+            json!({"email": "ghost@example.org"}),
+        )
+        .await;
+    let (_, u2) = s
+        .post(
+            "/api/v1/accounts/prelogin",
+            None,
+            json!({"email": "ghost@example.org"}),
+        )
+        .await;
+    let (_, u3) = s
+        .post(
+            "/api/v1/accounts/prelogin",
+            None,
+            json!({"email": "other@example.org"}),
+        )
+        .await;
+    assert_eq!(u1, u2, "made-up answers must be stable");
+    assert_ne!(u1["kdf"]["salt"], u3["kdf"]["salt"]);
+    assert_ne!(u1["account_id"], u3["account_id"]);
+    // Identical shape: same keys at each level, same types.
+    let keys = |v: &serde_json::Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+    assert_eq!(keys(&known), keys(&u1));
+    assert_eq!(keys(&known["kdf"]), keys(&u1["kdf"]));
+    assert_eq!(u1["kdf"]["alg"], "pbkdf2-sha256");
+    assert_eq!(u1["kdf"]["salt"].as_str().unwrap().len(), 22);
+}
+
+async fn register_rejects_bad_input(s: &TestServer) {
+    let ok = register_body("carol", &rand_b64(32));
+    let cases: Vec<(serde_json::Value, &str)> = vec![
+        (
+            {
+                let mut b = ok.clone();
+                b["kdf"]["iterations"] = json!(599_999);
+                b
+            },
+            "kdf_too_weak",
+        ),
+        (
+            {
+                let mut b = ok.clone();
+                b["kdf"]["iterations"] = json!(10_000_001);
+                b
+            },
+            "kdf_too_expensive",
+        ),
+        (
+            {
+                let mut b = ok.clone();
+                b["kdf"]["alg"] = json!("argon2id");
+                b
+            },
+            "unsupported_kdf",
+        ),
+        (
+            {
+                let mut b = ok.clone();
+                b["kdf"]["salt"] = json!(rand_b64(15));
+                b
+            },
+            "invalid_length",
+        ),
+        (
+            {
+                let mut b = ok.clone();
+                b["auth_key"] = json!("!!notbase64!!");
+                b
+            },
+            "invalid_base64",
+        ),
+        (
+            {
+                let mut b = ok.clone();
+                b["auth_key"] = json!(format!("{}=", rand_b64(32)));
+                b
+            },
+            "invalid_base64",
+        ),
+        (
+            {
+                let mut b = ok.clone();
+                b["public_key"] = json!(rand_b64(31));
+                b
+            },
+            "invalid_length",
+        ),
+        (
+            {
+                let mut b = ok.clone();
+                b["account_id"] = json!("a/b");
+                b
+            },
+            "invalid_id",
+        ),
+        (
+            {
+                let mut b = ok.clone();
+                b["account_id"] = json!("x".repeat(65));
+                b
+            },
+            "invalid_id",
+        ),
+        (
+            {
+                let mut b = ok.clone();
+                b["email"] = json!("no-at-sign");
+                b
+            },
+            "invalid_email",
+        ),
+        (
+            {
+                let mut b = ok.clone();
+                b["wrapped_account_key"] = json!("a".repeat(20_000));
+                b
+            },
+            "field_too_large",
+        ),
+        (
+            {
+                let mut b = ok.clone();
+                b["wrapped_account_key"] = json!("<script>");
+                b
+            },
+            "invalid_envelope",
+        ),
+        (
+            {
+                let mut b = ok.clone();
+                b["kdf"]["iterations"] = json!("600000");
+                b
+            },
+            "invalid_json_data",
+        ),
+        (
+            {
+                let mut b = ok.clone();
+                b["extra"] = json!(1);
+                b
+            },
+            "invalid_json_data",
+        ),
+        (
+            {
+                let mut b = ok.clone();
+                b.as_object_mut().unwrap().remove("auth_key");
+                b
+            },
+            "invalid_json_data",
+        ),
+    ];
+    for (body, code) in cases {
+        let (st, v) = s.post("/api/v1/accounts", None, body).await;
+        assert_eq!(st, StatusCode::BAD_REQUEST, "{v}");
+        assert_eq!(v["error"], code, "{v}");
+        assert!(v["message"].as_str().is_some_and(|m| !m.is_empty()));
+    }
+    // A secret sent with the wrong type is not echoed back.
+    let secret = rand_b64(32);
+    let mut b = ok.clone();
+    b["kdf"]["salt"] = json!(42);
+    b["account_id"] = json!(12);
+    b["auth_key"] = json!(secret.clone());
+    let (st, v) = s.post("/api/v1/accounts", None, b).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    assert!(!v.to_string().contains(&secret));
+    // Malformed JSON.
+    let req = Request::builder()
+        .method(Method::POST)
+        .uri("/api/v1/accounts")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from("{\"account_id\": \"x\", "))
+        .unwrap();
+    let (st, _, body) = s.raw(req).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(v["error"], "malformed_json");
+    // Oversized body.
+    let big = json!({"email": "a".repeat(5 * 1024 * 1024)});
+    let (st, v) = s.post("/api/v1/accounts/prelogin", None, big).await;
+    assert_eq!(st, StatusCode::PAYLOAD_TOO_LARGE, "{v}");
+    // Duplicate.
+    let (st, _) = s.post("/api/v1/accounts", None, ok.clone()).await;
+    assert_eq!(st, StatusCode::CREATED);
+    let (st, v) = s.post("/api/v1/accounts", None, ok).await;
+    assert_eq!(st, StatusCode::CONFLICT);
+    assert_eq!(v["error"], "account_exists");
+}
+
+async fn login_failures_are_rate_limited(s: &TestServer) {
+    let dave = s.user("dave").await;
+    for _ in 0..10 {
+        let (st, _) = s
+            .post(
+                "/api/v1/accounts/login",
+                None,
+                json!({"account_id": "dave", "auth_key": rand_b64(32)}),
+            )
+            .await;
+        assert_eq!(st, StatusCode::UNAUTHORIZED);
+    }
+    let req = Request::builder()
+        .method(Method::POST)
+        .uri("/api/v1/accounts/login")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(
+            json!({"account_id": "dave", "auth_key": dave.auth_key}).to_string(),
+        ))
+        .unwrap();
+    let (st, headers, _) = s.raw(req).await;
+    assert_eq!(
+        st,
+        StatusCode::TOO_MANY_REQUESTS,
+        "even the right key waits"
+    );
+    let retry: u64 = headers
+        .get(header::RETRY_AFTER)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(retry > 0 && retry <= 900);
+    // Failed logins are in the audit log.
+    use sqlx::Row;
+    let n: i64 = sqlx::query(
+        "SELECT COUNT(*) AS n FROM audit WHERE action = 'account.login' AND outcome = 'denied'",
+    )
+    .fetch_one(&s.state.db.pool)
+    .await
+    .unwrap()
+    .get("n");
+    assert_eq!(n, 10);
+}
+
+async fn change_password_swaps_and_revokes(s: &TestServer) {
+    let erin = s.user("erin").await;
+    let (_, second) = s
+        .post(
+            "/api/v1/accounts/login",
+            None,
+            json!({"account_id": "erin", "auth_key": erin.auth_key}),
+        )
+        .await;
+    let second = second["token"].as_str().unwrap().to_string();
+    let new_key = rand_b64(32);
+    let new_salt = rand_b64(16);
+    let body = json!({
+        "auth_key": erin.auth_key,
+        "new_kdf": {"alg": "pbkdf2-sha256", "iterations": 700000, "salt": new_salt},
+        "new_wrapped_account_key": envelope("ak2"),
+        "new_auth_key": new_key,
+    });
+    let mut wrong = body.clone();
+    wrong["auth_key"] = json!(rand_b64(32));
+    let (st, _) = s
+        .post("/api/v1/accounts/me/password", Some(&erin.token), wrong)
+        .await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    let (st, v) = s
+        .post("/api/v1/accounts/me/password", Some(&erin.token), body)
+        .await;
+    assert_eq!(st, StatusCode::NO_CONTENT, "{v}");
+    assert_eq!(
+        s.get("/api/v1/accounts/me", &second).await.0,
+        StatusCode::UNAUTHORIZED,
+        "other sessions revoked"
+    );
+    let (st, me) = s.get("/api/v1/accounts/me", &erin.token).await;
+    assert_eq!(st, StatusCode::OK, "the changing session stays");
+    assert_eq!(me["kdf"]["iterations"], 700000);
+    assert_eq!(me["kdf"]["salt"], new_salt);
+    let (st, _) = s
+        .post(
+            "/api/v1/accounts/login",
+            None,
+            json!({"account_id": "erin", "auth_key": erin.auth_key}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::UNAUTHORIZED);
+    let (st, _) = s
+        .post(
+            "/api/v1/accounts/login",
+            None,
+            json!({"account_id": "erin", "auth_key": new_key}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK);
+}
+
+async fn delete_account_and_lookup(s: &TestServer) {
+    let fay = s.user("fay").await;
+    let gus = s.user("gus").await;
+    let (st, v) = s
+        .post(
+            "/api/v1/accounts/lookup",
+            Some(&gus.token),
+            json!({"email": "fay@example.org"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(v["account_id"], "fay");
+    assert_eq!(v["public_key"].as_str().unwrap().len(), 43);
+    let (st, _) = s
+        .post(
+            "/api/v1/accounts/lookup",
+            None,
+            json!({"email": "fay@example.org"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::UNAUTHORIZED);
+    s.vault(&fay, "fayvault").await;
+    let (st, _) = s
+        .call(
+            Method::DELETE,
+            "/api/v1/accounts/me",
+            Some(&fay.token),
+            Some(json!({"auth_key": rand_b64(32)})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    let (st, _) = s
+        .call(
+            Method::DELETE,
+            "/api/v1/accounts/me",
+            Some(&fay.token),
+            Some(json!({"auth_key": fay.auth_key})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::NO_CONTENT);
+    assert_eq!(
+        s.get("/api/v1/accounts/me", &fay.token).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    let (st, _) = s
+        .post(
+            "/api/v1/accounts/lookup",
+            Some(&gus.token),
+            json!({"email": "fay@example.org"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+    use sqlx::Row;
+    let n: i64 = sqlx::query("SELECT COUNT(*) AS n FROM vaults")
+        .fetch_one(&s.state.db.pool)
+        .await
+        .unwrap()
+        .get("n");
+    assert_eq!(n, 0, "the sole member's vault went with the account");
+}
+
+both_backends!(
+    register_login_logout,
+    prelogin_hides_existence,
+    register_rejects_bad_input,
+    login_failures_are_rate_limited,
+    change_password_swaps_and_revokes,
+    delete_account_and_lookup,
+);
