@@ -1,1 +1,251 @@
-//! (to be written)
+//! Context-bound JWE envelopes (docs/SPEC.md §Envelopes).
+//!
+//! Every small ciphertext in Blindvault (wrapped keys, item overviews and
+//! details, names) is a JWE in Compact Serialization (RFC 7516 §7.1) with
+//! `alg: "dir"` (RFC 7518 §4.5) and `enc: "A256GCM"` (RFC 7518 §5.3), so any
+//! JOSE library can open it given the key:
+//!
+//! ```text
+//! BASE64URL(header) . "" . BASE64URL(iv, 12 B) . BASE64URL(ct) . BASE64URL(tag, 16 B)
+//! header = {"alg":"dir","enc":"A256GCM","kid":"<kid>","bv":1,"ctx":"<context>"}
+//! AAD    = ASCII(BASE64URL(header))            (RFC 7516 §5.1 step 14)
+//! ```
+//!
+//! The context in the protected header is authenticated by GCM, and
+//! [`open`] takes the context the caller *expects*, so a ciphertext cannot be
+//! moved to another place. Callers use [`crate::keys::SymmetricKey`]; this
+//! module holds the format only.
+
+mod header;
+
+use crate::context::Context;
+use crate::encoding::b64u_encode;
+use crate::secret::SecretBytes;
+use crate::{Error, Result};
+use aes_gcm::aead::AeadInOut;
+use aes_gcm::Aes256Gcm;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use zeroize::Zeroizing;
+
+/// Largest compact serialization accepted or produced, in bytes (1 MiB).
+///
+/// Envelopes hold keys, item overviews and details; files go through the
+/// chunked attachment format instead. The bound is checked before any parsing
+/// so a hostile server cannot make the client decode huge inputs.
+pub const MAX_ENVELOPE_LEN: usize = 1 << 20;
+
+/// GCM nonce length: 96 bits, the only length RFC 7518 §5.3 allows for A256GCM.
+pub const IV_LEN: usize = 12;
+/// GCM tag length: 128 bits (RFC 7518 §5.3).
+pub const TAG_LEN: usize = 16;
+/// The only envelope version this client knows (`bv` header member).
+pub const VERSION: u64 = 1;
+
+/// base64url length of the 12-byte IV and the 16-byte tag (RFC 4648 §5, no padding).
+const IV_B64_LEN: usize = 16;
+const TAG_B64_LEN: usize = 22;
+
+/// Seals `plaintext` under `cipher` with a fresh random 96-bit nonce.
+pub(crate) fn seal(
+    cipher: &Aes256Gcm,
+    kid: &str,
+    ctx: &Context,
+    plaintext: &[u8],
+) -> Result<String> {
+    let mut iv = [0u8; IV_LEN];
+    crate::random::fill(&mut iv)?;
+    seal_with_nonce(cipher, kid, ctx, &iv, plaintext)
+}
+
+/// Seals with a caller-chosen nonce. Only for known-answer vectors: reusing a
+/// nonce under one key breaks GCM's confidentiality and authenticity.
+pub(crate) fn seal_with_nonce(
+    cipher: &Aes256Gcm,
+    kid: &str,
+    ctx: &Context,
+    iv: &[u8; IV_LEN],
+    plaintext: &[u8],
+) -> Result<String> {
+    // kid (base64url) and ctx ([A-Za-z0-9_/-], see context.rs) never need JSON
+    // escaping, so this is exactly the bytes serde_json would write, and the
+    // header spelling is fixed by SPEC.md.
+    let header =
+        format!(r#"{{"alg":"dir","enc":"A256GCM","kid":"{kid}","bv":{VERSION},"ctx":"{ctx}"}}"#);
+    let header_b64 = b64u_encode(header.as_bytes());
+
+    let total = header_b64.len()
+        + 4
+        + IV_B64_LEN
+        + base64::encoded_len(plaintext.len(), false).unwrap_or(usize::MAX)
+        + TAG_B64_LEN;
+    if total > MAX_ENVELOPE_LEN {
+        return Err(Error::EnvelopeTooLarge {
+            actual: total,
+            maximum: MAX_ENVELOPE_LEN,
+        });
+    }
+
+    // The plaintext is copied once into a buffer that becomes the ciphertext in
+    // place; it is zeroized if encryption fails half-way.
+    let mut buf = Zeroizing::new(plaintext.to_vec());
+    let tag = cipher
+        .encrypt_inout_detached(iv.into(), header_b64.as_bytes(), buf.as_mut_slice().into())
+        .map_err(|_| Error::EnvelopeTooLarge {
+            actual: total,
+            maximum: MAX_ENVELOPE_LEN,
+        })?;
+
+    let mut out = String::with_capacity(total);
+    out.push_str(&header_b64);
+    out.push_str("..");
+    URL_SAFE_NO_PAD.encode_string(iv, &mut out);
+    out.push('.');
+    URL_SAFE_NO_PAD.encode_string(buf.as_slice(), &mut out);
+    out.push('.');
+    URL_SAFE_NO_PAD.encode_string(tag.as_slice(), &mut out);
+    Ok(out)
+}
+
+/// The parts of a compact JWE after every syntactic check passed.
+struct Parsed<'a> {
+    header_b64: &'a str,
+    /// Decoded header bytes; [`header::Header::parse`] borrows from them.
+    header_json: Vec<u8>,
+    iv: [u8; IV_LEN],
+    ciphertext: Vec<u8>,
+    tag: [u8; TAG_LEN],
+}
+
+/// Opens an envelope; `kid` is the opening key's id, or `None` to skip the
+/// kid check (the batch unlock path, where a wrong key still fails the tag).
+///
+/// Checks run in the order SPEC.md §Envelopes lists them.
+pub(crate) fn open(
+    cipher: &Aes256Gcm,
+    kid: Option<&str>,
+    expected: &Context,
+    jwe: &str,
+) -> Result<SecretBytes> {
+    let p = parse(jwe)?;
+    check_header(&header::Header::parse(&p.header_json)?, Some(expected), kid)?;
+    decrypt(cipher, p)
+}
+
+fn parse(jwe: &str) -> Result<Parsed<'_>> {
+    if jwe.len() > MAX_ENVELOPE_LEN {
+        return Err(Error::EnvelopeTooLarge {
+            actual: jwe.len(),
+            maximum: MAX_ENVELOPE_LEN,
+        });
+    }
+    let mut parts = jwe.split('.');
+    let (Some(h), Some(ek), Some(iv), Some(ct), Some(tag), None) = (
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+    ) else {
+        return Err(Error::MalformedEnvelope("expected 5 dot-separated parts"));
+    };
+    // RFC 7518 §4.5: with "dir" the JWE Encrypted Key MUST be empty.
+    if !ek.is_empty() {
+        return Err(Error::MalformedEnvelope(
+            "the encrypted key must be empty for alg dir",
+        ));
+    }
+    Ok(Parsed {
+        header_b64: h,
+        header_json: crate::encoding::b64u_decode(h, "protected header base64url")?,
+        iv: decode_fixed::<IV_LEN>(iv, IV_B64_LEN, "iv must be 12 bytes of base64url")?,
+        ciphertext: crate::encoding::b64u_decode(ct, "ciphertext base64url")?,
+        tag: decode_fixed::<TAG_LEN>(tag, TAG_B64_LEN, "tag must be 16 bytes of base64url")?,
+    })
+}
+
+fn decode_fixed<const N: usize>(s: &str, b64_len: usize, what: &'static str) -> Result<[u8; N]> {
+    let mut out = [0u8; N];
+    if s.len() != b64_len {
+        return Err(Error::MalformedEnvelope(what));
+    }
+    match URL_SAFE_NO_PAD.decode_slice(s, &mut out) {
+        Ok(n) if n == N => Ok(out),
+        _ => Err(Error::MalformedEnvelope(what)),
+    }
+}
+
+/// `expected: None` skips the context comparison ([`inspect`] only).
+fn check_header(
+    h: &header::Header<'_>,
+    expected: Option<&Context>,
+    kid: Option<&str>,
+) -> Result<()> {
+    if h.crit {
+        return Err(Error::CriticalHeader);
+    }
+    if h.unknown_member {
+        return Err(Error::MalformedEnvelope("unknown protected header member"));
+    }
+    if h.alg.as_deref() != Some("dir") {
+        return Err(Error::UnsupportedAlgorithm);
+    }
+    if h.enc.as_deref() != Some("A256GCM") {
+        return Err(Error::UnsupportedEncryption);
+    }
+    if h.bv != Some(VERSION) {
+        return Err(Error::UnsupportedVersion);
+    }
+    // Contexts and kids are public (ids and a key fingerprint), so plain
+    // comparison is fine here; the secret check is GCM's tag.
+    match h.ctx.as_deref() {
+        None => return Err(Error::MalformedEnvelope("missing ctx")),
+        Some(c) if expected.is_some_and(|e| c != e.as_str()) => return Err(Error::ContextMismatch),
+        Some(_) => {}
+    }
+    match (h.kid.as_deref(), kid) {
+        (None, _) => Err(Error::MalformedEnvelope("missing kid")),
+        (Some(got), Some(want)) if got != want => Err(Error::KeyMismatch),
+        _ => Ok(()),
+    }
+}
+
+fn decrypt(cipher: &Aes256Gcm, p: Parsed<'_>) -> Result<SecretBytes> {
+    // GCM verifies the tag before it decrypts, but the buffer is zeroized on
+    // every path anyway: after success it holds the plaintext.
+    let mut buf = Zeroizing::new(p.ciphertext);
+    cipher
+        .decrypt_inout_detached(
+            (&p.iv).into(),
+            p.header_b64.as_bytes(),
+            buf.as_mut_slice().into(),
+            (&p.tag).into(),
+        )
+        .map_err(|_| Error::DecryptionFailed)?;
+    Ok(SecretBytes::new(core::mem::take(&mut *buf)))
+}
+
+/// The public, unauthenticated `ctx` and `kid` of an envelope, for diagnostics
+/// and for routing (which key should open this?). Nothing here is trusted
+/// until [`crate::keys::SymmetricKey::open`] verifies the tag.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnvelopeInfo {
+    pub kid: String,
+    pub ctx: String,
+}
+
+/// Reads the `kid` and `ctx` of an envelope after the same syntactic and header
+/// checks `open` makes (all but the context, key and tag).
+pub fn inspect(jwe: &str) -> Result<EnvelopeInfo> {
+    let p = parse(jwe)?;
+    let h = header::Header::parse(&p.header_json)?;
+    check_header(&h, None, None)?;
+    let (Some(kid), Some(ctx)) = (h.kid, h.ctx) else {
+        return Err(Error::MalformedEnvelope("missing kid or ctx"));
+    };
+    Ok(EnvelopeInfo {
+        kid: kid.into_owned(),
+        ctx: ctx.into_owned(),
+    })
+}
