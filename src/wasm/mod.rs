@@ -5,6 +5,9 @@
 //! bytes ever returned are public keys. Every error is a JS `Error` carrying
 //! the core's message, which by construction holds no secret (src/error.rs).
 
+mod attachment;
+mod password;
+
 use wasm_bindgen::prelude::*;
 
 /// The core's error as a JavaScript `Error` with the same message.
