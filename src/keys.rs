@@ -26,8 +26,6 @@ use crate::secret::{SecretBytes, SecretKey32};
 use crate::{Error, Result};
 use aes_gcm::{Aes256Gcm, KeyInit};
 use core::fmt;
-use hkdf::Hkdf;
-use sha2::Sha256;
 
 /// HKDF `info` for a key's public identifier (SPEC.md §Key hierarchy).
 const KID_INFO: &[u8] = b"blindvault/v1/kid";
@@ -51,8 +49,8 @@ pub struct SymmetricKey {
 /// `kid = BASE64URL(HKDF-SHA-256(ikm = key, salt = "", info = "blindvault/v1/kid", L = 9))`.
 pub(crate) fn kid_of(key: &[u8; 32]) -> String {
     let mut out = [0u8; KID_LEN];
-    // `expand` only fails for L > 255 * 32; L is the constant 9.
-    let _ = Hkdf::<Sha256>::new(Some(b""), key).expand(KID_INFO, &mut out);
+    // Only fails for L > 255 * 32; L is the constant 9.
+    let _ = crate::kdf::hkdf_sha256(key, b"", KID_INFO, &mut out);
     crate::encoding::b64u_encode(&out)
 }
 
@@ -106,6 +104,7 @@ impl SymmetricKey {
 
     /// The raw key bytes, for code inside the core that derives from or hands
     /// the key to another primitive (HKDF for attachments, HPKE wrapping).
+    #[allow(dead_code)] // for attachment.rs and sharing.rs
     pub(crate) fn secret(&self) -> &SecretKey32 {
         &self.key
     }
