@@ -109,6 +109,11 @@ impl SymmetricKey {
         &self.key
     }
 
+    /// The ready cipher, for the batch paths that open many envelopes.
+    pub(crate) fn cipher(&self) -> &Aes256Gcm {
+        &self.cipher
+    }
+
     /// Seals with a caller-chosen nonce, for known-answer vectors only.
     ///
     /// Reusing a nonce under one key destroys GCM's confidentiality and
