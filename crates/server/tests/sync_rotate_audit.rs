@@ -11,7 +11,12 @@ use common::{envelope, TestServer};
 use serde_json::{json, Value};
 
 fn ids(v: &Value, key: &str) -> Vec<String> {
-    let mut out: Vec<String> = v[key].as_array().unwrap().iter().map(|x| x["id"].as_str().unwrap().to_string()).collect();
+    let mut out: Vec<String> = v[key]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["id"].as_str().unwrap().to_string())
+        .collect();
     out.sort();
     out
 }
@@ -24,28 +29,58 @@ async fn sync_full_and_delta(s: &TestServer) {
     s.item(&a, "va", "i1").await;
     s.item(&a, "va", "i2").await;
     s.item(&b, "vb", "secret").await;
-    let (st, v) = s.post("/api/v1/vaults/va/folders", Some(&a.token), json!({"id": "f1", "envelope": envelope("f")})).await;
+    let (st, v) = s
+        .post(
+            "/api/v1/vaults/va/folders",
+            Some(&a.token),
+            json!({"id": "f1", "envelope": envelope("f")}),
+        )
+        .await;
     assert_eq!(st, StatusCode::CREATED, "{v}");
 
     let (st, full) = s.get("/api/v1/sync", &a.token).await;
     assert_eq!(st, StatusCode::OK);
     assert_eq!(full["full"], true);
     assert_eq!(ids(&full, "vaults"), ["va"]);
-    assert_eq!(ids(&full, "items"), ["i1", "i2"], "b's items are invisible to a");
+    assert_eq!(
+        ids(&full, "items"),
+        ["i1", "i2"],
+        "b's items are invisible to a"
+    );
     assert_eq!(ids(&full, "folders"), ["f1"]);
     assert!(full["vaults"][0]["wrapped_vault_key"].as_str().is_some());
     let cursor = full["cursor"].as_i64().unwrap();
 
-    let (_, d) = s.get(&format!("/api/v1/sync?since={cursor}"), &a.token).await;
-    assert!(d["items"].as_array().unwrap().is_empty() && d["vaults"].as_array().unwrap().is_empty());
+    let (_, d) = s
+        .get(&format!("/api/v1/sync?since={cursor}"), &a.token)
+        .await;
+    assert!(
+        d["items"].as_array().unwrap().is_empty() && d["vaults"].as_array().unwrap().is_empty()
+    );
 
-    s.put("/api/v1/vaults/va/items/i2", &a.token, json!({"base_revision": 1, "envelope": envelope("new")})).await;
-    s.post("/api/v1/vaults/va/items/i1/trash", Some(&a.token), json!({"base_revision": 1})).await;
-    s.delete("/api/v1/vaults/va/items/i1?base_revision=2", &a.token).await;
-    let (_, d) = s.get(&format!("/api/v1/sync?since={cursor}"), &a.token).await;
+    s.put(
+        "/api/v1/vaults/va/items/i2",
+        &a.token,
+        json!({"base_revision": 1, "envelope": envelope("new")}),
+    )
+    .await;
+    s.post(
+        "/api/v1/vaults/va/items/i1/trash",
+        Some(&a.token),
+        json!({"base_revision": 1}),
+    )
+    .await;
+    s.delete("/api/v1/vaults/va/items/i1?base_revision=2", &a.token)
+        .await;
+    let (_, d) = s
+        .get(&format!("/api/v1/sync?since={cursor}"), &a.token)
+        .await;
     assert_eq!(d["full"], false);
     assert_eq!(ids(&d, "items"), ["i2"]);
-    assert_eq!(d["removed"], json!([{"kind": "item", "vault_id": "va", "id": "i1"}]));
+    assert_eq!(
+        d["removed"],
+        json!([{"kind": "item", "vault_id": "va", "id": "i1"}])
+    );
     let cursor = d["cursor"].as_i64().unwrap();
 
     // b joins va: b's next delta carries the whole vault.
@@ -59,11 +94,24 @@ async fn sync_full_and_delta(s: &TestServer) {
     let bcur = db1["cursor"].as_i64().unwrap();
     // b is removed: b's delta says to forget va.
     let rev = s.vault_revision(&a, "va").await;
-    assert_eq!(s.delete(&format!("/api/v1/vaults/va/members/b?base_revision={rev}"), &a.token).await.0, StatusCode::OK);
+    assert_eq!(
+        s.delete(
+            &format!("/api/v1/vaults/va/members/b?base_revision={rev}"),
+            &a.token
+        )
+        .await
+        .0,
+        StatusCode::OK
+    );
     let (_, db2) = s.get(&format!("/api/v1/sync?since={bcur}"), &b.token).await;
-    assert_eq!(db2["removed"], json!([{"kind": "vault", "vault_id": "va", "id": "va"}]));
+    assert_eq!(
+        db2["removed"],
+        json!([{"kind": "vault", "vault_id": "va", "id": "va"}])
+    );
     assert!(db2["items"].as_array().unwrap().is_empty());
-    let (_, da) = s.get(&format!("/api/v1/sync?since={cursor}"), &a.token).await;
+    let (_, da) = s
+        .get(&format!("/api/v1/sync?since={cursor}"), &a.token)
+        .await;
     assert!(da["removed"].as_array().unwrap().is_empty(), "a keeps va");
 }
 
@@ -77,55 +125,114 @@ async fn rotation_is_all_or_nothing(s: &TestServer) {
     for i in 0..5 {
         s.item(&a, "v", &format!("i{i}")).await;
     }
-    s.post("/api/v1/vaults/v/folders", Some(&a.token), json!({"id": "f", "envelope": envelope("f")})).await;
+    s.post(
+        "/api/v1/vaults/v/folders",
+        Some(&a.token),
+        json!({"id": "f", "envelope": envelope("f")}),
+    )
+    .await;
     let rev = s.vault_revision(&a, "v").await;
-    let (st, _) = s.delete(&format!("/api/v1/vaults/v/members/c?base_revision={rev}"), &a.token).await;
+    let (st, _) = s
+        .delete(
+            &format!("/api/v1/vaults/v/members/c?base_revision={rev}"),
+            &a.token,
+        )
+        .await;
     assert_eq!(st, StatusCode::OK);
     let (_, before) = s.get("/api/v1/sync", &a.token).await;
     let rev = s.vault_revision(&a, "v").await;
 
-    let members: BTreeMap<&str, String> = [("a", envelope("ka")), ("b", envelope("kb"))].into_iter().collect();
-    let items: BTreeMap<String, Value> =
-        (0..5).map(|i| (format!("i{i}"), json!({"base_revision": 1, "envelope": envelope(&format!("r{i}"))}))).collect();
+    let members: BTreeMap<&str, String> = [("a", envelope("ka")), ("b", envelope("kb"))]
+        .into_iter()
+        .collect();
+    let items: BTreeMap<String, Value> = (0..5)
+        .map(|i| {
+            (
+                format!("i{i}"),
+                json!({"base_revision": 1, "envelope": envelope(&format!("r{i}"))}),
+            )
+        })
+        .collect();
     let folders = json!({"f": {"base_revision": 1, "envelope": envelope("rf")}});
     let good = json!({"base_revision": rev, "members": members, "items": items, "folders": folders, "name": envelope("n")});
 
     // Missing an item: refused, nothing changed.
     let mut missing = good.clone();
     missing["items"].as_object_mut().unwrap().remove("i3");
-    let (st, v) = s.post("/api/v1/vaults/v/rotate", Some(&a.token), missing).await;
+    let (st, v) = s
+        .post("/api/v1/vaults/v/rotate", Some(&a.token), missing)
+        .await;
     assert_eq!(st, StatusCode::CONFLICT);
     assert_eq!(v["error"], "rotation_incomplete");
     // Still listing the removed member: refused.
     let mut extra = good.clone();
     extra["members"]["c"] = json!(envelope("kc"));
-    assert_eq!(s.post("/api/v1/vaults/v/rotate", Some(&a.token), extra).await.0, StatusCode::CONFLICT);
+    assert_eq!(
+        s.post("/api/v1/vaults/v/rotate", Some(&a.token), extra)
+            .await
+            .0,
+        StatusCode::CONFLICT
+    );
     // One stale item (revision 2 by a concurrent edit): whole rotation refused.
-    s.put("/api/v1/vaults/v/items/i4", &b.token, json!({"base_revision": 1, "envelope": envelope("edit")})).await;
-    let (st, v) = s.post("/api/v1/vaults/v/rotate", Some(&a.token), good.clone()).await;
+    s.put(
+        "/api/v1/vaults/v/items/i4",
+        &b.token,
+        json!({"base_revision": 1, "envelope": envelope("edit")}),
+    )
+    .await;
+    let (st, v) = s
+        .post("/api/v1/vaults/v/rotate", Some(&a.token), good.clone())
+        .await;
     assert_eq!(st, StatusCode::CONFLICT, "{v}");
     assert_eq!(v["current"]["id"], "i4");
     let (_, after) = s.get("/api/v1/sync", &a.token).await;
     for i in 0..4 {
-        assert_eq!(after["items"][i]["envelope"], before["items"][i]["envelope"], "item i{i} untouched");
+        assert_eq!(
+            after["items"][i]["envelope"], before["items"][i]["envelope"],
+            "item i{i} untouched"
+        );
     }
-    assert_eq!(after["vaults"][0]["wrapped_vault_key"], before["vaults"][0]["wrapped_vault_key"]);
-    assert_eq!(after["vaults"][0]["revision"], rev, "vault revision untouched");
+    assert_eq!(
+        after["vaults"][0]["wrapped_vault_key"],
+        before["vaults"][0]["wrapped_vault_key"]
+    );
+    assert_eq!(
+        after["vaults"][0]["revision"], rev,
+        "vault revision untouched"
+    );
     // b (write) may not rotate.
-    assert_eq!(s.post("/api/v1/vaults/v/rotate", Some(&b.token), good.clone()).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(
+        s.post("/api/v1/vaults/v/rotate", Some(&b.token), good.clone())
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
 
     let mut fixed = good.clone();
     fixed["items"]["i4"]["base_revision"] = json!(2);
-    let (st, v) = s.post("/api/v1/vaults/v/rotate", Some(&a.token), fixed.clone()).await;
+    let (st, v) = s
+        .post("/api/v1/vaults/v/rotate", Some(&a.token), fixed.clone())
+        .await;
     assert_eq!(st, StatusCode::OK, "{v}");
     let (_, done) = s.get("/api/v1/sync", &b.token).await;
     assert_eq!(done["vaults"][0]["wrapped_vault_key"], good["members"]["b"]);
     for i in 0..5 {
-        assert_eq!(done["items"][i]["envelope"], fixed["items"][format!("i{i}")]["envelope"]);
+        assert_eq!(
+            done["items"][i]["envelope"],
+            fixed["items"][format!("i{i}")]["envelope"]
+        );
     }
-    assert_eq!(done["folders"][0]["envelope"], good["folders"]["f"]["envelope"]);
+    assert_eq!(
+        done["folders"][0]["envelope"],
+        good["folders"]["f"]["envelope"]
+    );
     // Replaying the same rotation is stale now.
-    assert_eq!(s.post("/api/v1/vaults/v/rotate", Some(&a.token), fixed).await.0, StatusCode::CONFLICT);
+    assert_eq!(
+        s.post("/api/v1/vaults/v/rotate", Some(&a.token), fixed)
+            .await
+            .0,
+        StatusCode::CONFLICT
+    );
 }
 
 async fn audit_chain_verifies_and_names_tampering(s: &TestServer) {
@@ -134,16 +241,38 @@ async fn audit_chain_verifies_and_names_tampering(s: &TestServer) {
     s.vault(&a, "v").await;
     s.add_member(&a, "v", &r, "read").await;
     s.item(&a, "v", "i").await;
-    s.put("/api/v1/vaults/v/items/i", &r.token, json!({"base_revision": 1, "envelope": envelope("no")})).await;
-    s.put("/api/v1/vaults/v/items/i", &a.token, json!({"base_revision": 1, "envelope": envelope("yes")})).await;
+    s.put(
+        "/api/v1/vaults/v/items/i",
+        &r.token,
+        json!({"base_revision": 1, "envelope": envelope("no")}),
+    )
+    .await;
+    s.put(
+        "/api/v1/vaults/v/items/i",
+        &a.token,
+        json!({"base_revision": 1, "envelope": envelope("yes")}),
+    )
+    .await;
 
     let (st, v) = s.get("/api/v1/vaults/v/audit/verify", &a.token).await;
     assert_eq!(st, StatusCode::OK);
     assert_eq!(v["ok"], true, "{v}");
     let (_, log) = s.get("/api/v1/vaults/v/audit", &a.token).await;
     let entries = log["entries"].as_array().unwrap();
-    let actions: Vec<&str> = entries.iter().map(|e| e["action"].as_str().unwrap()).collect();
-    assert_eq!(actions, ["vault.create", "member.put.read", "item.create", "item.update", "item.update"]);
+    let actions: Vec<&str> = entries
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "vault.create",
+            "member.put.read",
+            "item.create",
+            "item.update",
+            "item.update"
+        ]
+    );
     assert_eq!(entries[3]["outcome"], "denied");
     assert_eq!(entries[3]["actor"], "account:r");
     assert_eq!(entries[0]["prev_hash"], "0".repeat(64));
@@ -152,16 +281,35 @@ async fn audit_chain_verifies_and_names_tampering(s: &TestServer) {
     }
     // Rewrite history behind the server's back: verify names the entry.
     let victim = entries[2]["seq"].as_i64().unwrap();
-    sqlx::query("UPDATE audit SET actor = 'account:r' WHERE seq = $1").bind(victim).execute(&s.state.db.pool).await.unwrap();
+    sqlx::query("UPDATE audit SET actor = 'account:r' WHERE seq = $1")
+        .bind(victim)
+        .execute(&s.state.db.pool)
+        .await
+        .unwrap();
     let (_, v) = s.get("/api/v1/vaults/v/audit/verify", &a.token).await;
     assert_eq!(v["ok"], false);
     assert_eq!(v["first_broken_seq"], victim);
     // Deleting an entry breaks the link of the next one.
-    sqlx::query("UPDATE audit SET actor = 'account:a' WHERE seq = $1").bind(victim).execute(&s.state.db.pool).await.unwrap();
-    sqlx::query("DELETE FROM audit WHERE seq = $1").bind(victim).execute(&s.state.db.pool).await.unwrap();
+    sqlx::query("UPDATE audit SET actor = 'account:a' WHERE seq = $1")
+        .bind(victim)
+        .execute(&s.state.db.pool)
+        .await
+        .unwrap();
+    sqlx::query("DELETE FROM audit WHERE seq = $1")
+        .bind(victim)
+        .execute(&s.state.db.pool)
+        .await
+        .unwrap();
     let (_, v) = s.get("/api/v1/vaults/v/audit/verify", &a.token).await;
     assert_eq!(v["first_broken_seq"], entries[3]["seq"]);
-    assert_eq!(s.get("/api/v1/vaults/v/audit/verify", &r.token).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(
+        s.get("/api/v1/vaults/v/audit/verify", &r.token).await.0,
+        StatusCode::FORBIDDEN
+    );
 }
 
-both_backends!(sync_full_and_delta, rotation_is_all_or_nothing, audit_chain_verifies_and_names_tampering);
+both_backends!(
+    sync_full_and_delta,
+    rotation_is_all_or_nothing,
+    audit_chain_verifies_and_names_tampering
+);
