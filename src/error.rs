@@ -56,6 +56,10 @@ pub enum Error {
     #[error("invalid public key")]
     InvalidPublicKey,
 
+    // --- sharing (HPKE) --------------------------------------------------
+    #[error("the HPKE info is {actual} bytes, more than the limit of {maximum}")]
+    HpkeInfoTooLong { actual: usize, maximum: usize },
+
     // --- attachments (chunked encryption) --------------------------------
     #[error("attachment header is malformed or uses an unknown version")]
     MalformedAttachmentHeader,
