@@ -43,6 +43,13 @@ impl Db {
     /// The default store: `<data_dir>/blindvault.sqlite3`, created on first start.
     pub async fn open_sqlite_dir(data_dir: &Path) -> Result<Db, DbInitError> {
         std::fs::create_dir_all(data_dir).map_err(DbInitError::DataDir)?;
+        // Ciphertext only, but still nobody else's business: owner-only.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(data_dir, std::fs::Permissions::from_mode(0o700))
+                .map_err(DbInitError::DataDir)?;
+        }
         let url = format!(
             "sqlite://{}?mode=rwc",
             data_dir.join("blindvault.sqlite3").display()

@@ -29,7 +29,7 @@ pub struct TestServer {
     pg: Option<PgDrop>,
 }
 
-struct PgDrop {
+pub struct PgDrop {
     admin_url: String,
     name: String,
 }
@@ -83,6 +83,30 @@ pub fn envelope(tag: &str) -> String {
     )
 }
 
+/// A fresh, migrated-on-first-connect PostgreSQL database; dropped with the guard.
+pub async fn fresh_pg_url() -> (String, PgDrop) {
+    let admin_url = pg_admin_url();
+    sqlx::any::install_default_drivers();
+    let mut c = sqlx::AnyConnection::connect(&admin_url)
+        .await
+        .unwrap_or_else(|e| {
+            panic!(
+                "PostgreSQL at {admin_url} is unreachable ({e}); the PostgreSQL suite cannot run"
+            )
+        });
+    let name = format!("bv_test_{}", rand_hex(8));
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut c)
+        .await
+        .unwrap();
+    c.close().await.unwrap();
+    let base = admin_url
+        .rsplit_once('/')
+        .map(|(b, _)| b.to_string())
+        .unwrap();
+    (format!("{base}/{name}"), PgDrop { admin_url, name })
+}
+
 impl TestServer {
     pub async fn new(kind: Kind) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
@@ -100,27 +124,8 @@ impl TestServer {
                 None,
             ),
             Kind::Postgres => {
-                let admin_url = pg_admin_url();
-                sqlx::any::install_default_drivers();
-                let mut c = sqlx::AnyConnection::connect(&admin_url)
-                    .await
-                    .unwrap_or_else(|e| panic!("PostgreSQL at {admin_url} is unreachable ({e}); the PostgreSQL suite cannot run"));
-                let name = format!("bv_test_{}", rand_hex(8));
-                sqlx::query(&format!("CREATE DATABASE {name}"))
-                    .execute(&mut c)
-                    .await
-                    .unwrap();
-                c.close().await.unwrap();
-                let guard = PgDrop {
-                    admin_url: admin_url.clone(),
-                    name: name.clone(),
-                };
-                let base = admin_url
-                    .rsplit_once('/')
-                    .map(|(b, _)| b.to_string())
-                    .unwrap();
-                let db = Db::connect(&format!("{base}/{name}")).await.unwrap();
-                (db, Some(guard))
+                let (url, guard) = fresh_pg_url().await;
+                (Db::connect(&url).await.unwrap(), Some(guard))
             }
         };
         let mut settings = Settings::with_data_dir(dir.path().join("data"));
