@@ -160,7 +160,7 @@ fn sixty_four_mib_streams_through_one_chunk_of_buffer() {
     let mut max_dec_buf = 0;
     // Plaintext byte i is (i % 251): checkable without keeping it.
     let byte = |i: usize| (i % 251) as u8;
-    let mut check = |pt: &[u8], got: &mut usize| {
+    let check = |pt: &[u8], got: &mut usize| {
         for (j, b) in pt.iter().enumerate() {
             assert_eq!(*b, byte(*got + j), "plaintext byte {}", *got + j);
         }
