@@ -419,3 +419,30 @@ both_backends!(
     change_password_swaps_and_revokes,
     delete_account_and_lookup,
 );
+
+/// Unauthenticated endpoints refuse bodies far below the app-wide limit.
+#[tokio::test]
+async fn small_body_limit_on_account_endpoints() {
+    let s = TestServer::new(common::Kind::Sqlite).await;
+    let (st, _) = s
+        .post(
+            "/api/v1/accounts/login",
+            None,
+            json!({"account_id": "a".repeat(70 * 1024), "auth_key": "x"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::PAYLOAD_TOO_LARGE);
+    let (st, _) = s
+        .post(
+            "/api/v1/accounts/login",
+            None,
+            json!({"account_id": "a".repeat(60 * 1024), "auth_key": "x"}),
+        )
+        .await;
+    assert_eq!(
+        st,
+        StatusCode::BAD_REQUEST,
+        "under the limit, the id check answers"
+    );
+    s.finish().await;
+}

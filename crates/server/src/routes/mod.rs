@@ -1,5 +1,6 @@
 //! The JSON API under `/api/v1`, one file per resource.
 
+use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::Router;
 
@@ -18,16 +19,21 @@ pub mod tokens;
 pub mod vaults;
 
 pub fn api_router() -> Router<AppState> {
+    // Unauthenticated account endpoints take tiny bodies; ordinary writes
+    // stay under 1 MiB; only rotation (members router), which carries every
+    // item of a vault, gets the large app-wide limit from Settings.
+    let small = DefaultBodyLimit::max(64 * 1024);
+    let normal = DefaultBodyLimit::max(1024 * 1024);
     Router::new()
-        .merge(accounts::router())
-        .merge(vaults::router())
+        .merge(accounts::router().layer(small))
+        .merge(vaults::router().layer(normal))
         .merge(members::router())
-        .merge(folders::router())
-        .merge(items::router())
+        .merge(folders::router().layer(normal))
+        .merge(items::router().layer(normal))
         .merge(attachments::router())
         .merge(sync::router())
-        .merge(shares::router())
-        .merge(tokens::router())
+        .merge(shares::router().layer(normal))
+        .merge(tokens::router().layer(normal))
         .merge(audit::router())
         .merge(crate::openapi::router())
         .fallback(|| async {
