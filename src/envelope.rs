@@ -58,6 +58,48 @@ pub(crate) fn seal(
     seal_with_nonce(cipher, kid, ctx, &iv, plaintext)
 }
 
+/// BASE64URL of the protected header exactly as this core writes it.
+fn header_b64(kid: &str, ctx: &Context) -> String {
+    // kid (base64url) and ctx ([A-Za-z0-9_/-], see context.rs) never need JSON
+    // escaping, so this is exactly the bytes serde_json would write, and the
+    // header spelling is fixed by SPEC.md.
+    let header =
+        format!(r#"{{"alg":"dir","enc":"A256GCM","kid":"{kid}","bv":{VERSION},"ctx":"{ctx}"}}"#);
+    b64u_encode(header.as_bytes())
+}
+
+/// `{"alg":"dir","enc":"A256GCM","kid":"` is 36 bytes and a kid 12, both
+/// multiples of 3, so the kid occupies base64url characters 48..64 of the
+/// encoded header on its own and the other characters do not depend on it.
+const HEADER_PREFIX: &str = r#"{"alg":"dir","enc":"A256GCM","kid":""#;
+const KID_B64_START: usize = HEADER_PREFIX.len() / 3 * 4;
+const KID_B64_END: usize = KID_B64_START + 16;
+const _: () = assert!(HEADER_PREFIX.len().is_multiple_of(3));
+
+/// Is `h` the encoded header this core would write for `ctx` (and `kid`, if
+/// known)? Such a header passes every header check. With `kid: None` any
+/// 12-character base64url kid is accepted (the GCM tag decides).
+fn is_canonical_header(h: &str, kid: Option<&str>, ctx: &Context) -> bool {
+    if let Some(k) = kid {
+        return h == header_b64(k, ctx);
+    }
+    let canon = header_b64("AAAAAAAAAAAA", ctx);
+    let (h, c) = (h.as_bytes(), canon.as_bytes());
+    if h.len() != c.len()
+        || h[..KID_B64_START] != c[..KID_B64_START]
+        || h[KID_B64_END..] != c[KID_B64_END..]
+    {
+        return false;
+    }
+    let mut kid = [0u8; 12];
+    matches!(
+        URL_SAFE_NO_PAD.decode_slice(&h[KID_B64_START..KID_B64_END], &mut kid),
+        Ok(12)
+    ) && kid
+        .iter()
+        .all(|b| b.is_ascii_alphanumeric() || *b == b'-' || *b == b'_')
+}
+
 /// Seals with a caller-chosen nonce. Only for known-answer vectors: reusing a
 /// nonce under one key breaks GCM's confidentiality and authenticity.
 pub(crate) fn seal_with_nonce(
@@ -67,18 +109,12 @@ pub(crate) fn seal_with_nonce(
     iv: &[u8; IV_LEN],
     plaintext: &[u8],
 ) -> Result<String> {
-    // kid (base64url) and ctx ([A-Za-z0-9_/-], see context.rs) never need JSON
-    // escaping, so this is exactly the bytes serde_json would write, and the
-    // header spelling is fixed by SPEC.md.
-    let header =
-        format!(r#"{{"alg":"dir","enc":"A256GCM","kid":"{kid}","bv":{VERSION},"ctx":"{ctx}"}}"#);
-    let header_b64 = b64u_encode(header.as_bytes());
+    let header_b64 = header_b64(kid, ctx);
 
-    let total = header_b64.len()
-        + 4
-        + IV_B64_LEN
-        + base64::encoded_len(plaintext.len(), false).unwrap_or(usize::MAX)
-        + TAG_B64_LEN;
+    // Saturating: a plaintext near usize::MAX must be refused, not overflow.
+    let total = base64::encoded_len(plaintext.len(), false)
+        .unwrap_or(usize::MAX)
+        .saturating_add(header_b64.len() + 4 + IV_B64_LEN + TAG_B64_LEN);
     if total > MAX_ENVELOPE_LEN {
         return Err(Error::EnvelopeTooLarge {
             actual: total,
@@ -110,8 +146,6 @@ pub(crate) fn seal_with_nonce(
 /// The parts of a compact JWE after every syntactic check passed.
 struct Parsed<'a> {
     header_b64: &'a str,
-    /// Decoded header bytes; [`header::Header::parse`] borrows from them.
-    header_json: Vec<u8>,
     iv: [u8; IV_LEN],
     ciphertext: Vec<u8>,
     tag: [u8; TAG_LEN],
@@ -128,7 +162,14 @@ pub(crate) fn open(
     jwe: &str,
 ) -> Result<SecretBytes> {
     let p = parse(jwe)?;
-    check_header(&header::Header::parse(&p.header_json)?, Some(expected), kid)?;
+    // Fast path: the exact header this core writes passes every header check,
+    // so comparing the encoded bytes replaces base64 decoding and JSON parsing
+    // (most envelopes a client opens are its own). Anything else, such as
+    // another JOSE library's member order, takes the full checks.
+    if !is_canonical_header(p.header_b64, kid, expected) {
+        let json = crate::encoding::b64u_decode(p.header_b64, "protected header base64url")?;
+        check_header(&header::Header::parse(&json)?, Some(expected), kid)?;
+    }
     decrypt(cipher, p)
 }
 
@@ -158,7 +199,6 @@ fn parse(jwe: &str) -> Result<Parsed<'_>> {
     }
     Ok(Parsed {
         header_b64: h,
-        header_json: crate::encoding::b64u_decode(h, "protected header base64url")?,
         iv: decode_fixed::<IV_LEN>(iv, IV_B64_LEN, "iv must be 12 bytes of base64url")?,
         ciphertext: crate::encoding::b64u_decode(ct, "ciphertext base64url")?,
         tag: decode_fixed::<TAG_LEN>(tag, TAG_B64_LEN, "tag must be 16 bytes of base64url")?,
@@ -239,7 +279,8 @@ pub struct EnvelopeInfo {
 /// checks `open` makes (all but the context, key and tag).
 pub fn inspect(jwe: &str) -> Result<EnvelopeInfo> {
     let p = parse(jwe)?;
-    let h = header::Header::parse(&p.header_json)?;
+    let json = crate::encoding::b64u_decode(p.header_b64, "protected header base64url")?;
+    let h = header::Header::parse(&json)?;
     check_header(&h, None, None)?;
     let (Some(kid), Some(ctx)) = (h.kid, h.ctx) else {
         return Err(Error::MalformedEnvelope("missing kid or ctx"));
@@ -248,4 +289,30 @@ pub fn inspect(jwe: &str) -> Result<EnvelopeInfo> {
         kid: kid.into_owned(),
         ctx: ctx.into_owned(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn canonical_header_check_without_kid_isolates_the_kid() {
+        let ctx = Context::item_overview("v", "i").unwrap();
+        let kid = crate::keys::kid_of(&[3u8; 32]);
+        assert_eq!(kid.len(), 12);
+        let h = header_b64(&kid, &ctx);
+        assert_eq!(&h[KID_B64_START..KID_B64_END], b64u_encode(kid.as_bytes()));
+        assert!(is_canonical_header(&h, None, &ctx));
+        assert!(is_canonical_header(&h, Some(&kid), &ctx));
+        assert!(!is_canonical_header(&h, Some("AAAAAAAAAAAA"), &ctx));
+        let other = Context::item_details("v", "i").unwrap();
+        assert!(!is_canonical_header(&h, None, &other));
+        // A 12-byte "kid" that smuggles JSON is not canonical.
+        let smuggled = b64u_encode(br#"{"alg":"dir","enc":"A256GCM","kid":"","zip":"x","bv":1,"ctx":"bv1/item-overview/v/i"}"#);
+        assert!(!is_canonical_header(&smuggled, None, &ctx));
+        let quote = header_b64(r#"AAAAAAAAAA"}"#, &ctx);
+        assert!(!is_canonical_header(&quote, None, &ctx));
+        assert!(!is_canonical_header("é", None, &ctx));
+    }
 }
