@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 
 /// What the client sends to the server at registration. Nothing here lets
 /// the server test a password guess more cheaply than the full KDF.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Registration {
     pub account_id: String,
     pub kdf: KdfParams,
@@ -42,7 +42,7 @@ pub struct Registration {
 
 /// What the client sends after a password change. The key pair and every
 /// vault and item key stay as they are: only the account key is re-wrapped.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PasswordChange {
     pub kdf: KdfParams,
     pub auth_key: String,
@@ -196,6 +196,31 @@ impl UnlockedAccount {
     pub fn unwrap_vault_key(&self, jwe: &str, vault_id: &str) -> Result<SymmetricKey> {
         self.account_key
             .unwrap(jwe, &Context::vault_key(vault_id, &self.account_id)?)
+    }
+}
+
+// The auth key is a login credential: it never prints. Wrapped keys and
+// public keys are ciphertext and public data.
+impl fmt::Debug for Registration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Registration")
+            .field("account_id", &self.account_id)
+            .field("kdf", &self.kdf)
+            .field("auth_key", &"[REDACTED]")
+            .field("wrapped_account_key", &self.wrapped_account_key)
+            .field("public_key", &self.public_key)
+            .field("wrapped_private_key", &self.wrapped_private_key)
+            .finish()
+    }
+}
+
+impl fmt::Debug for PasswordChange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PasswordChange")
+            .field("kdf", &self.kdf)
+            .field("auth_key", &"[REDACTED]")
+            .field("wrapped_account_key", &self.wrapped_account_key)
+            .finish()
     }
 }
 

@@ -227,4 +227,14 @@ fn debug_never_shows_key_bytes() {
     };
     assert_hidden("UnlockedAccount", &dbg, &account_key_bytes);
     assert_hidden("UnlockedAccount", &dbg, &auth_bytes);
+    // Registration and PasswordChange carry the auth key for the server, but
+    // their Debug does not show it.
+    let reg_dbg = format!("{reg:?}");
+    assert!(reg_dbg.contains("REDACTED") && reg_dbg.contains(&reg.wrapped_account_key));
+    assert_hidden("Registration", &reg_dbg, &auth_bytes);
+    let kdf2 = KdfParams::generate().unwrap();
+    let m2 = MasterKey::from_pbkdf2_output(&[0xCD; 32], &kdf2).unwrap();
+    let ch = account::change_password_with_master_key(&acct, &m2, kdf2).unwrap();
+    let ch_auth = b64u_decode(&ch.auth_key, "x").unwrap();
+    assert_hidden("PasswordChange", &format!("{ch:?}"), &ch_auth);
 }
