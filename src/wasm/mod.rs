@@ -4,9 +4,21 @@
 //! WASM memory (zeroized on drop, or on `free()` from JS); the only raw key
 //! bytes ever returned are public keys. Every error is a JS `Error` carrying
 //! the core's message, which by construction holds no secret (src/error.rs).
+//!
+//! Compiled out when the `strength` feature is on: that feature is only used
+//! on wasm32 by `crates/strength-wasm`, and a cdylib exports every
+//! `#[wasm_bindgen]` item of the crates it links, so without this the lazily
+//! loaded strength module would carry the whole vault API as well.
+#![cfg(not(feature = "strength"))]
 
+mod account;
 mod attachment;
+mod convert;
+mod generator;
+mod items;
+mod keys;
 mod password;
+mod webcrypto;
 
 use wasm_bindgen::prelude::*;
 
