@@ -1,6 +1,6 @@
 //! Reading and verifying a vault's audit chain (admins and owners).
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
@@ -10,7 +10,7 @@ use crate::app::AppState;
 use crate::audit::{read_chain, vault_chain, verify_chain, Verification};
 use crate::auth::{authorize, Principal};
 use crate::error::ApiResult;
-use crate::extract::ClientAddr;
+use crate::extract::{ApiQuery, ClientAddr};
 use crate::roles::Role;
 use crate::validate;
 
@@ -31,7 +31,7 @@ async fn read(
     ClientAddr(client): ClientAddr,
     who: Principal,
     Path(vault): Path<String>,
-    Query(p): Query<Page>,
+    ApiQuery(p): ApiQuery<Page>,
 ) -> ApiResult<Json<Value>> {
     validate::id("vault", &vault)?;
     authorize(

@@ -1,6 +1,6 @@
 //! Folders: opaque envelopes (names encrypted under the vault key), revisioned.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{post, put};
 use axum::{Json, Router};
@@ -14,7 +14,7 @@ use crate::audit::{self, vault_chain, Event};
 use crate::auth::{authorize, Principal};
 use crate::db::{now, Tx};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{ApiJson, ClientAddr};
+use crate::extract::{ApiJson, ApiQuery, ClientAddr};
 use crate::roles::Role;
 use crate::routes::items::BaseRevision;
 use crate::routes::vaults::recheck;
@@ -219,7 +219,7 @@ async fn remove(
     ClientAddr(client): ClientAddr,
     who: Principal,
     Path((vault, folder)): Path<(String, String)>,
-    Query(q): Query<BaseRevision>,
+    ApiQuery(q): ApiQuery<BaseRevision>,
 ) -> ApiResult<StatusCode> {
     validate::id("vault", &vault)?;
     validate::id("folder", &folder)?;

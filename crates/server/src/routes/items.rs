@@ -2,7 +2,7 @@
 //! Every write names the revision it was based on; a stale one gets 409 with
 //! the current item, and nothing is overwritten.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -16,7 +16,7 @@ use crate::audit::{self, vault_chain, Event};
 use crate::auth::{authorize, Principal};
 use crate::db::{now, Tx};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{ApiJson, ClientAddr};
+use crate::extract::{ApiJson, ApiQuery, ClientAddr};
 use crate::roles::Role;
 use crate::routes::vaults::recheck;
 use crate::validate::{self, MAX_ITEM_ENVELOPE};
@@ -371,7 +371,7 @@ async fn purge(
     ClientAddr(client): ClientAddr,
     who: Principal,
     Path((vault, item)): Path<(String, String)>,
-    Query(q): Query<BaseRevision>,
+    ApiQuery(q): ApiQuery<BaseRevision>,
 ) -> ApiResult<StatusCode> {
     let (mut tx, seq, c) =
         begin(&st, &who, &vault, &item, Role::Write, "item.purge", client).await?;

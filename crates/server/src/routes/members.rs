@@ -8,7 +8,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
@@ -21,7 +21,7 @@ use crate::audit::{self, vault_chain, Event};
 use crate::auth::{authorize, Principal};
 use crate::db::next_seq;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{ApiJson, ClientAddr};
+use crate::extract::{ApiJson, ApiQuery, ClientAddr};
 use crate::roles::Role;
 use crate::routes::folders::write_folder;
 use crate::routes::items::{write_envelope, BaseRevision};
@@ -212,7 +212,7 @@ async fn remove(
     ClientAddr(client): ClientAddr,
     who: Principal,
     Path((vault, account)): Path<(String, String)>,
-    Query(q): Query<BaseRevision>,
+    ApiQuery(q): ApiQuery<BaseRevision>,
 ) -> ApiResult<Json<Value>> {
     validate::id("vault", &vault)?;
     validate::id("account", &account)?;

@@ -4,7 +4,7 @@
 //! rows, so a change racing with the sync is returned now or next time, never
 //! skipped; a client may see a row twice, never miss one.
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
@@ -15,6 +15,7 @@ use crate::app::AppState;
 use crate::auth::Principal;
 use crate::db::current_seq;
 use crate::error::ApiResult;
+use crate::extract::ApiQuery;
 use crate::routes::folders::{folder_from_row, FolderView};
 use crate::routes::items::{item_from_row, ItemView, ITEM_COLUMNS};
 use crate::routes::vaults::{visible_vaults, VaultView};
@@ -59,7 +60,7 @@ pub struct SyncResponse {
 async fn sync(
     State(st): State<AppState>,
     who: Principal,
-    Query(q): Query<SyncQuery>,
+    ApiQuery(q): ApiQuery<SyncQuery>,
 ) -> ApiResult<Json<SyncResponse>> {
     let since = q.since.unwrap_or(0).max(0);
     let cursor = current_seq(&st.db).await?;
