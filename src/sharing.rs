@@ -334,6 +334,13 @@ fn seal_raw(
     out.push_str(&b64u_encode(&enc.to_bytes()));
     out.push('.');
     out.push_str(&b64u_encode(&ct));
+    // Never write what no reader would open.
+    if out.len() > MAX_SEALED_LEN {
+        return Err(Error::EnvelopeTooLarge {
+            actual: out.len(),
+            maximum: MAX_SEALED_LEN,
+        });
+    }
     Ok(out)
 }
 

@@ -125,6 +125,13 @@ fn malformed_sealed_values_are_refused() {
             "{what}: {e:?}"
         );
     }
+    // Sealing refuses what opening would refuse.
+    assert!(matches!(
+        hpke_seal(&bob.public_key_bytes(), b"", b"", &vec![0u8; 800 * 1024]),
+        Err(Error::EnvelopeTooLarge { .. })
+    ));
+    let big = hpke_seal(&bob.public_key_bytes(), b"", b"", &vec![0u8; 700 * 1024]).unwrap();
+    assert_eq!(hpke_open(&bob, &big, b"", b"").unwrap().len(), 700 * 1024);
     let huge = "A".repeat(MAX_SEALED_LEN + 1);
     assert!(matches!(
         hpke_open(&bob, &huge, b"", b""),
