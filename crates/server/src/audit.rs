@@ -195,3 +195,42 @@ pub async fn verify_chain(db: &Db, chain: &str) -> Result<Verification, sqlx::Er
         reason: None,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry() -> Entry {
+        Entry {
+            seq: 7,
+            chain: "vault:v".into(),
+            time: 1_700_000_000,
+            actor: "account:a".into(),
+            action: "item.update".into(),
+            object: "item:v/i".into(),
+            client: "127.0.0.1".into(),
+            outcome: "ok".into(),
+            prev_hash: GENESIS.into(),
+            hash: String::new(),
+        }
+    }
+
+    /// Computed independently with Python's hashlib and struct.pack(">I", len).
+    #[test]
+    fn hash_matches_the_spec_encoding() {
+        assert_eq!(
+            entry_hash(&entry()),
+            "61702c46a93adf081c065919f4cdeae2911f82e0ec5c16e2010bc6a818c7807f"
+        );
+    }
+
+    /// Length prefixes: moving a byte between adjacent fields changes the hash.
+    #[test]
+    fn encoding_is_injective_across_field_boundaries() {
+        let a = entry();
+        let mut b = entry();
+        b.actor = "account:ai".into();
+        b.action = "tem.update".into();
+        assert_ne!(entry_hash(&a), entry_hash(&b));
+    }
+}

@@ -112,3 +112,20 @@ where
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::redact_quoted;
+
+    #[test]
+    fn quoted_values_are_redacted() {
+        let msg = r#"invalid type: string "hunter2-secret", expected u64 at line 1 column 30"#;
+        let out = redact_quoted(msg);
+        assert!(!out.contains("hunter2"));
+        assert_eq!(
+            out,
+            r#"invalid type: string "…", expected u64 at line 1 column 30"#
+        );
+        assert_eq!(redact_quoted("unknown field `x`"), "unknown field `x`");
+    }
+}

@@ -187,3 +187,23 @@ pub fn now() -> i64 {
         .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
         .unwrap_or(0)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::split_sql;
+
+    #[test]
+    fn migration_splits_into_statements_without_comments() {
+        let stmts = split_sql("-- c;\nCREATE TABLE a (x TEXT);\n\nCREATE INDEX i ON a (x);\nINSERT INTO a VALUES ('q');\n");
+        assert_eq!(
+            stmts,
+            [
+                "CREATE TABLE a (x TEXT)",
+                "CREATE INDEX i ON a (x)",
+                "INSERT INTO a VALUES ('q')"
+            ]
+        );
+        // 0001_init.sql: 15 tables, 7 indexes, 1 insert.
+        assert_eq!(split_sql(super::MIGRATIONS[0]).len(), 23);
+    }
+}
