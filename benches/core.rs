@@ -1,0 +1,206 @@
+//! `cargo bench --bench core`: our hot paths next to the bare RustCrypto
+//! primitive doing the same cryptographic work, so the ratio is the cost of
+//! our format (headers, contexts, base64url, JSON) and nothing else.
+//! Figures and ratios go to docs/BENCHMARKS.md.
+
+use aes_gcm::aead::{Aead, KeyInit, Payload};
+use aes_gcm::{Aes256Gcm, Nonce};
+use blindvault::attachment::{AttachmentKey, Decryptor, Encryptor};
+use blindvault::context::Context;
+use blindvault::kdf::{KdfParams, MasterKey};
+use blindvault::keys::SymmetricKey;
+use blindvault::secret::SecretString;
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use std::hint::black_box;
+
+const ITEMS: usize = 10_000;
+const OVERVIEW_LEN: usize = 200;
+
+fn kdf(c: &mut Criterion) {
+    let mut g = c.benchmark_group("pbkdf2_600k");
+    g.sample_size(10);
+    let params = KdfParams::generate().unwrap();
+    let password = SecretString::new("correct horse battery staple".into());
+    g.bench_function("blindvault MasterKey::derive", |b| {
+        b.iter(|| MasterKey::derive(black_box(&password), &params).unwrap())
+    });
+    let salt = [7u8; 16];
+    g.bench_function("peer pbkdf2::pbkdf2_hmac", |b| {
+        b.iter(|| {
+            let mut out = [0u8; 32];
+            pbkdf2::pbkdf2_hmac::<sha2::Sha256>(
+                black_box(b"correct horse battery staple"),
+                &salt,
+                600_000,
+                &mut out,
+            );
+            out
+        })
+    });
+    g.finish();
+}
+
+fn overviews(c: &mut Criterion) {
+    let mut g = c.benchmark_group("open_10k_overviews");
+    g.sample_size(20);
+    let vault_key = SymmetricKey::generate().unwrap();
+    let blobs: Vec<(String, String)> = (0..ITEMS)
+        .map(|i| {
+            let id = format!("item-{i}");
+            let blob = blindvault::item::seal_new(
+                &vault_key,
+                "vault-1",
+                &id,
+                &[b'o'; OVERVIEW_LEN],
+                b"{}",
+            )
+            .unwrap();
+            (id, blob)
+        })
+        .collect();
+    g.bench_function("blindvault item::open_overviews", |b| {
+        b.iter(|| blindvault::item::open_overviews(&vault_key, "vault-1", black_box(&blobs)))
+    });
+    // Peer: the same AES-GCM work (unwrap a 32-byte key, then open 200 bytes)
+    // with no format around it.
+    let cipher = Aes256Gcm::new(&[1u8; 32].into());
+    let nonce = Nonce::from([2u8; 12]);
+    let wrapped = cipher
+        .encrypt(
+            &nonce,
+            Payload {
+                msg: &[3u8; 32],
+                aad: b"aad",
+            },
+        )
+        .unwrap();
+    let item_cipher = Aes256Gcm::new(&[3u8; 32].into());
+    let ct = item_cipher
+        .encrypt(
+            &nonce,
+            Payload {
+                msg: &[b'o'; OVERVIEW_LEN],
+                aad: b"aad",
+            },
+        )
+        .unwrap();
+    g.bench_function("peer aes-gcm unwrap + decrypt", |b| {
+        b.iter(|| {
+            for _ in 0..ITEMS {
+                let k = cipher
+                    .decrypt(
+                        &nonce,
+                        Payload {
+                            msg: black_box(&wrapped),
+                            aad: b"aad",
+                        },
+                    )
+                    .unwrap();
+                let ic = Aes256Gcm::new_from_slice(&k).unwrap();
+                black_box(
+                    ic.decrypt(
+                        &nonce,
+                        Payload {
+                            msg: &ct,
+                            aad: b"aad",
+                        },
+                    )
+                    .unwrap(),
+                );
+            }
+        })
+    });
+    g.finish();
+}
+
+fn attachments(c: &mut Criterion) {
+    const LEN: usize = 64 << 20;
+    const PIECE: usize = 1 << 20;
+    let mut g = c.benchmark_group("attachment_64MiB_encrypt_decrypt");
+    g.sample_size(10);
+    g.throughput(Throughput::Bytes(2 * LEN as u64));
+    let data = vec![0x5a; LEN];
+    let key = AttachmentKey::generate().unwrap();
+    let ctx = Context::attachment("vault-1", "item-1", "att-1").unwrap();
+    g.bench_function("blindvault Encryptor/Decryptor (1 MiB pushes)", |b| {
+        b.iter_batched(
+            || (),
+            |()| {
+                let (mut enc, mut ct) = Encryptor::new(&key, &ctx).unwrap();
+                for piece in data.chunks(PIECE) {
+                    ct.extend_from_slice(&enc.push(piece).unwrap());
+                }
+                ct.extend_from_slice(&enc.finish().unwrap());
+                let mut dec = Decryptor::new(&key, &ctx);
+                let mut n = 0;
+                for piece in ct.chunks(PIECE) {
+                    n += dec.push(piece).unwrap().len();
+                }
+                n + dec.finish().unwrap().len()
+            },
+            BatchSize::PerIteration,
+        )
+    });
+    let cipher = Aes256Gcm::new(&[1u8; 32].into());
+    g.bench_function("peer aes-gcm, 16 KiB chunks", |b| {
+        b.iter(|| {
+            let mut n = 0;
+            for (i, chunk) in data.chunks(16 * 1024).enumerate() {
+                let mut nonce = [0u8; 12];
+                nonce[4..].copy_from_slice(&(i as u64).to_be_bytes());
+                let ct = cipher.encrypt(&Nonce::from(nonce), chunk).unwrap();
+                n += cipher
+                    .decrypt(&Nonce::from(nonce), ct.as_slice())
+                    .unwrap()
+                    .len();
+            }
+            n
+        })
+    });
+    g.finish();
+}
+
+fn envelope(c: &mut Criterion) {
+    let mut g = c.benchmark_group("envelope_200B_seal_open");
+    let key = SymmetricKey::generate().unwrap();
+    let ctx = Context::item_overview("vault-1", "item-1").unwrap();
+    g.bench_function("blindvault seal + open", |b| {
+        b.iter(|| {
+            key.open(
+                &key.seal(black_box(&[1u8; OVERVIEW_LEN]), &ctx).unwrap(),
+                &ctx,
+            )
+            .unwrap()
+        })
+    });
+    let cipher = Aes256Gcm::new(&[1u8; 32].into());
+    g.bench_function("peer aes-gcm encrypt + decrypt", |b| {
+        b.iter(|| {
+            let mut nonce = [0u8; 12];
+            getrandom::fill(&mut nonce).unwrap();
+            let n = Nonce::from(nonce);
+            let ct = cipher
+                .encrypt(
+                    &n,
+                    Payload {
+                        msg: black_box(&[1u8; OVERVIEW_LEN]),
+                        aad: b"header",
+                    },
+                )
+                .unwrap();
+            cipher
+                .decrypt(
+                    &n,
+                    Payload {
+                        msg: &ct,
+                        aad: b"header",
+                    },
+                )
+                .unwrap()
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, envelope, overviews, attachments, kdf);
+criterion_main!(benches);
