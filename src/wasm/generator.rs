@@ -1,6 +1,10 @@
-//! Password and passphrase generation (uniform, CSPRNG, exact entropy).
+//! Random-character password generation (uniform, CSPRNG, exact entropy).
+//!
+//! Passphrases live in the lazily loaded strength module (`pkg-strength/`,
+//! `generatePassphrase`): the EFF wordlist is 43 KB gzipped, a third of this
+//! module's size budget, and is only needed where a password is chosen.
 
-use crate::generator::{self, PassphraseOptions, PasswordOptions};
+use crate::generator::{self, PasswordOptions};
 use wasm_bindgen::prelude::*;
 
 use super::convert::{from_js, to_js};
@@ -11,9 +15,6 @@ const TS_TYPES: &'static str = r#"
 export interface PasswordOptions {
   length?: number; lowercase?: boolean; uppercase?: boolean;
   digits?: boolean; symbols?: boolean; avoidAmbiguous?: boolean;
-}
-export interface PassphraseOptions {
-  words?: number; separator?: string; capitalize?: boolean; includeDigit?: boolean;
 }
 export interface Generated { secret: string; entropyBits: number }
 "#;
@@ -46,13 +47,4 @@ pub fn generate_password(
 ) -> Result<JsValue, JsError> {
     let opts: PasswordOptions = options(opts, "password options")?;
     generated(generator::generate_password(&opts).map_err(js_err)?)
-}
-
-/// A passphrase from the EFF large wordlist; defaults: six words joined by "-".
-#[wasm_bindgen(js_name = generatePassphrase, unchecked_return_type = "Generated")]
-pub fn generate_passphrase(
-    #[wasm_bindgen(unchecked_param_type = "PassphraseOptions | undefined")] opts: JsValue,
-) -> Result<JsValue, JsError> {
-    let opts: PassphraseOptions = options(opts, "passphrase options")?;
-    generated(generator::generate_passphrase(&opts).map_err(js_err)?)
 }

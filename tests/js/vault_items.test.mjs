@@ -1,6 +1,6 @@
 // The vault API end to end in Node: password change, vault keys for self and
 // for another member (HPKE), items with the one-crossing openOverviews, and
-// the generator.
+// the password generator.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { bv } from './pkg.mjs';
@@ -88,10 +88,7 @@ test('generator: defaults, options and refusals', () => {
   assert.ok(p.entropyBits > 120);
   const digits = bv.generatePassword({ length: 12, lowercase: false, uppercase: false, symbols: false });
   assert.match(digits.secret, /^[0-9]{12}$/);
-  const phrase = bv.generatePassphrase({ words: 5, separator: '.' });
-  assert.equal(phrase.secret.split('.').length, 5);
   assert.throws(() => bv.generatePassword({ length: 4 }), /length must be between 8 and 128/);
   assert.throws(() => bv.generatePassword({ lowercase: false, uppercase: false, digits: false, symbols: false }),
     /at least one character class/);
-  assert.throws(() => bv.generatePassphrase({ separator: 'x' }), /invalid generator options/);
 });
