@@ -1,0 +1,320 @@
+// The web vault in real Chromium against a real server (SQLite in a temp dir).
+// Steps run in order and share one account; every wait is for a visible
+// state, with generous limits, never a fixed sleep.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { startServer, ROOT } from './server.mjs';
+
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const WAIT = 60_000;
+const SHOTS = join(ROOT, 'docs', 'screenshots');
+
+const EMAIL = 'ada@example.test';
+const MASTER = 'Quartz-Lantern-Orbit-1848!';
+
+// Everything that must never reach the server in any readable form.
+const ITEMS = {
+  login: {
+    name: 'Zephyr Payroll Portal', url: 'https://payroll.zephyr-intranet.test/signin',
+    username: 'ada.lovelace.payroll', totp: 'JBSWY3DPEHPK3PXPQRSTUV',
+    custom: { label: 'Recovery code', value: 'RCV-7731-ALPHA-QUASAR' },
+  },
+  database: {
+    name: 'Orchard Billing Replica', host: 'billing-replica.orchard.internal', port: '5433',
+    database: 'orchard_ledger_prod', username: 'ledger_reader_svc', password: 'Tundra$Velvet#9051-db',
+  },
+  note: { name: 'Safe Deposit Instructions', notes: 'Box 4471 at Harbor Street branch, key in blue envelope' },
+  ssh: {
+    name: 'Bastion Deploy Key', username: 'deploybot', host: 'bastion.kestrel-ops.test',
+    privateKey: '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAAKESTRELSECRETKEYMATERIAL\n-----END OPENSSH PRIVATE KEY-----',
+    passphrase: 'Marigold-Ferris-Wheel-204',
+  },
+};
+const secrets = new Set([MASTER, ...Object.values(ITEMS).flatMap((it) => Object.values(it)
+  .flatMap((v) => (typeof v === 'object' ? Object.values(v) : [v]))
+  .filter((v) => v.length >= 8))]);
+secrets.add(ITEMS.ssh.privateKey.split('\n')[1]);
+
+/** The forms a leaked value could take: raw, URL-encoded, base64, base64url, hex. */
+function encodings(s) {
+  const b = Buffer.from(s, 'utf8');
+  const b64 = b.toString('base64');
+  return [s, encodeURIComponent(s), b64, b64.replace(/=+$/, ''), b.toString('base64url'),
+    b.toString('hex'), b.toString('hex').toUpperCase()];
+}
+
+let server;
+let browser;
+let context;
+let page;
+const requests = [];
+
+async function shot(name) {
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+async function expectBanner(text) {
+  await page.locator('#banner-text', { hasText: text }).waitFor({ state: 'visible', timeout: WAIT });
+}
+
+async function waitVault() {
+  await page.locator('#vault-screen').waitFor({ state: 'visible', timeout: WAIT });
+  await page.locator('#vault-list button', { hasText: 'Personal' }).waitFor({ timeout: WAIT });
+}
+
+async function login(p, password) {
+  await p.getByRole('tab', { name: 'Log in' }).click();
+  await p.getByLabel('Email').first().fill(EMAIL);
+  await p.locator('#login-password').fill(password);
+  await p.locator('#login-submit').click();
+}
+
+async function saveAndWait(name) {
+  await page.locator('#save-item').click();
+  await page.locator('#item-list button', { hasText: name }).waitFor({ timeout: WAIT });
+  await page.locator('#copy-status', { hasText: 'Saved.' }).waitFor({ timeout: WAIT });
+}
+
+async function newItem(kind) {
+  await page.getByLabel('New item kind').selectOption(kind);
+  await page.getByRole('button', { name: 'New item' }).click();
+  await page.locator('#f-name').waitFor({ timeout: WAIT });
+}
+
+describe('web vault', { concurrency: false }, () => {
+  before(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    server = await startServer();
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ARGS });
+    context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
+    // The context sees the dedicated worker's requests too: that is where every API call is made.
+    context.on('request', async (r) => {
+      requests.push({ url: r.url(), headers: await r.allHeaders().catch(() => r.headers()), body: r.postData() || '' });
+    });
+    page = await context.newPage();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it('shows the first screen before the WASM core has loaded', async () => {
+    // Hold back the core: the forms must already work.
+    let release;
+    const held = new Promise((r) => { release = r; });
+    await page.route('**/pkg/blindvault_bg.wasm', async (route) => { await held; await route.continue(); });
+    await page.goto(server.url);
+    await page.getByLabel('Email').first().fill('typing@example.test');
+    assert.equal(await page.getByLabel('Email').first().inputValue(), 'typing@example.test');
+    await page.getByRole('tab', { name: 'Create account' }).click();
+    assert.ok(await page.locator('#no-recovery').isVisible());
+    release();
+    await page.getByRole('tab', { name: 'Log in' }).click();
+    await shot('login');
+  });
+
+  it('registers with a typed-twice master password and a lazily loaded strength meter', async () => {
+    await page.reload();
+    await page.getByRole('tab', { name: 'Create account' }).click();
+    await page.locator('#register-email').fill(EMAIL);
+    await page.locator('#register-password').fill(MASTER);
+    await page.locator('#register-password2').fill(MASTER + 'x');
+    await page.locator('#strength-text', { hasText: 'to crack offline' }).waitFor({ timeout: WAIT });
+    assert.ok(Number(await page.locator('#strength-meter').getAttribute('value') ?? await page.locator('#strength-meter').evaluate((m) => m.value)) >= 0);
+    await page.locator('#register-submit').click();
+    await expectBanner('The two master passwords do not match.');
+    assert.equal(await page.locator('#register-password').inputValue(), MASTER, 'nothing typed is lost');
+    await page.locator('#register-password2').fill(MASTER);
+    await shot('register');
+    await page.locator('#register-submit').click();
+    await waitVault();
+    assert.equal(await page.locator('#session-email').textContent(), EMAIL);
+    await shot('vault-empty');
+  });
+
+  it('adds one item of each kind, with a custom field and a generated password', async () => {
+    const L = ITEMS.login;
+    await newItem('login');
+    await page.getByLabel('Name', { exact: true }).fill(L.name);
+    await page.getByLabel('Website URL', { exact: true }).fill(L.url);
+    await page.getByLabel('Username', { exact: true }).fill(L.username);
+    await page.getByRole('button', { name: 'Generate Password' }).click();
+    await page.waitForFunction(() => document.getElementById('f-password').value.length === 24, null, { timeout: WAIT });
+    L.password = await page.locator('#f-password').inputValue();
+    secrets.add(L.password);
+    await page.getByLabel('TOTP seed', { exact: true }).fill(L.totp);
+    await page.getByRole('button', { name: 'Add field' }).click();
+    await page.getByLabel('Field 1 label', { exact: true }).fill(L.custom.label);
+    await page.getByLabel('Field 1 value', { exact: true }).fill(L.custom.value);
+    await page.locator('#cf-secret-1').check();
+    await saveAndWait(L.name);
+
+    const D = ITEMS.database;
+    await newItem('database');
+    for (const [label, v] of [['Name', D.name], ['Host', D.host], ['Port', D.port], ['Database', D.database],
+      ['Username', D.username], ['Password', D.password]]) {
+      await page.getByLabel(label, { exact: true }).fill(v);
+    }
+    await saveAndWait(D.name);
+
+    await newItem('note');
+    await page.getByLabel('Name', { exact: true }).fill(ITEMS.note.name);
+    await page.getByLabel('Note', { exact: true }).fill(ITEMS.note.notes);
+    await saveAndWait(ITEMS.note.name);
+
+    const S = ITEMS.ssh;
+    await newItem('ssh');
+    await page.getByLabel('Name', { exact: true }).fill(S.name);
+    await page.getByLabel('Username', { exact: true }).fill(S.username);
+    await page.getByLabel('Host', { exact: true }).fill(S.host);
+    await page.getByLabel('Private key', { exact: true }).fill(S.privateKey);
+    await page.getByLabel('Key passphrase', { exact: true }).fill(S.passphrase);
+    await saveAndWait(S.name);
+    assert.equal(await page.locator('#item-list button').count(), 4);
+  });
+
+  it('searches decrypted overviews and opens details on demand, masked until revealed', async () => {
+    await page.getByLabel('Search', { exact: true }).fill('orchard');
+    await page.locator('#item-list button').first().waitFor({ timeout: WAIT });
+    assert.equal(await page.locator('#item-list button').count(), 1);
+    await page.getByLabel('Search', { exact: true }).fill('');
+    await page.locator('#item-list button', { hasText: ITEMS.login.name }).click();
+    await page.locator('#item-title', { hasText: ITEMS.login.name }).waitFor({ timeout: WAIT });
+    assert.equal(await page.locator('#f-password').getAttribute('type'), 'password');
+    assert.equal(await page.locator('#f-password').inputValue(), ITEMS.login.password);
+    assert.equal(await page.locator('#cf-value-1').inputValue(), ITEMS.login.custom.value);
+    await page.getByRole('button', { name: 'Reveal Password' }).click();
+    assert.equal(await page.locator('#f-password').getAttribute('type'), 'text');
+    await page.getByRole('button', { name: 'Copy Password' }).click();
+    await page.locator('#copy-status', { hasText: 'cleared in 30 seconds' }).waitFor({ timeout: WAIT });
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), ITEMS.login.password);
+    await page.getByRole('button', { name: 'Hide Password' }).click();
+    await shot('item');
+  });
+
+  it('a stale write shows both versions and keeps the chosen one', async () => {
+    // Someone else (a second session) changes the login first.
+    const other = await context.newPage();
+    await other.goto(server.url);
+    await login(other, MASTER);
+    await other.locator('#item-list button', { hasText: ITEMS.login.name }).click({ timeout: WAIT });
+    await other.locator('#f-username').fill('changed.by.colleague');
+    await other.locator('#save-item').click();
+    await other.locator('#copy-status', { hasText: 'Saved.' }).waitFor({ timeout: WAIT });
+    await other.close();
+
+    await page.locator('#f-username').fill('my.own.edit');
+    await page.locator('#save-item').click();
+    await expectBanner('This item was changed by someone else.');
+    await page.locator('#conflict').waitFor({ state: 'visible', timeout: WAIT });
+    assert.match(await page.locator('#conflict-mine').textContent(), /my\.own\.edit/);
+    assert.match(await page.locator('#conflict-theirs').textContent(), /changed\.by\.colleague/);
+    await shot('conflict');
+    await page.getByRole('button', { name: 'Keep my version' }).click();
+    await page.locator('#copy-status', { hasText: 'Saved.' }).waitFor({ timeout: WAIT });
+    assert.equal(await page.locator('#f-username').inputValue(), 'my.own.edit');
+    assert.ok(await page.locator('#conflict').isHidden());
+  });
+
+  it('moves an item to the trash and restores it', async () => {
+    await page.locator('#item-list button', { hasText: ITEMS.note.name }).click();
+    await page.locator('#item-title', { hasText: ITEMS.note.name }).waitFor({ timeout: WAIT });
+    await page.getByRole('button', { name: 'Move to trash' }).click();
+    await page.locator('#copy-status', { hasText: 'Moved to trash.' }).waitFor({ timeout: WAIT });
+    assert.equal(await page.locator('#item-list button', { hasText: ITEMS.note.name }).count(), 0);
+    await page.getByLabel('Show trash').check();
+    await page.locator('#item-list button', { hasText: ITEMS.note.name }).click({ timeout: WAIT });
+    await page.getByRole('button', { name: 'Restore' }).click({ timeout: WAIT });
+    await page.locator('#copy-status', { hasText: 'Restored.' }).waitFor({ timeout: WAIT });
+    await page.getByLabel('Show trash').uncheck();
+    await page.locator('#item-list button', { hasText: ITEMS.note.name }).waitFor({ timeout: WAIT });
+  });
+
+  it('locks by hand (dropping the worker) and unlocks', async () => {
+    await page.getByRole('button', { name: 'Lock', exact: true }).click();
+    await page.locator('#lock-screen').waitFor({ state: 'visible', timeout: WAIT });
+    assert.equal(await page.locator('#item-list button').count(), 0, 'decrypted list is cleared');
+    await shot('locked');
+    await page.locator('#unlock-password').fill(MASTER);
+    await page.getByRole('button', { name: 'Unlock' }).click();
+    await waitVault();
+    await page.locator('#item-list button', { hasText: ITEMS.ssh.name }).waitFor({ timeout: WAIT });
+    await shot('vault');
+  });
+
+  it('logs out and logs in again', async () => {
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.locator('#auth-screen').waitFor({ state: 'visible', timeout: WAIT });
+    await login(page, MASTER);
+    await waitVault();
+    assert.equal(await page.locator('#item-list button').count(), 4);
+  });
+
+  it('a wrong password says so and keeps what was typed', async () => {
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.locator('#auth-screen').waitFor({ state: 'visible', timeout: WAIT });
+    await login(page, 'Not-The-Master-Password-77');
+    await expectBanner('Wrong email or master password.');
+    assert.equal(await page.locator('#login-email').inputValue(), EMAIL);
+    assert.ok(await page.locator('#auth-screen').isVisible());
+    await shot('wrong-password');
+  });
+
+  it('a tampered envelope in the database shows the integrity error and not the item', async () => {
+    const dbId = server.sql("SELECT id FROM items ORDER BY id").trim().split('\n');
+    assert.equal(dbId.length, 4);
+    // Find the database item by the id the page shows for it.
+    await login(page, MASTER);
+    await waitVault();
+    const target = await page.locator('#item-list button', { hasText: ITEMS.database.name }).getAttribute('data-id');
+    assert.ok(dbId.includes(target));
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.locator('#auth-screen').waitFor({ state: 'visible', timeout: WAIT });
+
+    const env = server.sql(`SELECT envelope FROM items WHERE id = '${target}'`).trim();
+    const blob = JSON.parse(Buffer.from(env, 'base64url').toString('utf8'));
+    const parts = blob.overview.split('.');
+    const ct = parts[3];
+    const i = Math.floor(ct.length / 2);
+    parts[3] = ct.slice(0, i) + (ct[i] === 'A' ? 'B' : 'A') + ct.slice(i + 1);
+    blob.overview = parts.join('.');
+    const tampered = Buffer.from(JSON.stringify(blob), 'utf8').toString('base64url');
+    server.sql(`UPDATE items SET envelope = '${tampered}' WHERE id = '${target}'`);
+
+    await login(page, MASTER);
+    await waitVault();
+    await expectBanner('The server sent data that failed its integrity check; nothing was shown.');
+    await page.locator('#item-list button', { hasText: ITEMS.login.name }).waitFor({ timeout: WAIT });
+    assert.equal(await page.locator('#item-list button', { hasText: ITEMS.database.name }).count(), 0);
+    assert.equal(await page.locator(`#item-list button[data-id="${target}"]`).count(), 0);
+    await shot('integrity-error');
+  });
+
+  it('no request and no server file contains a secret, name or URL in any encoding', async () => {
+    // The recording must have seen the worker's API calls, or this check proves nothing.
+    assert.ok(requests.some((r) => r.url.endsWith('/api/v1/accounts/login') && r.body.includes('auth_key')));
+    assert.ok(requests.some((r) => /\/api\/v1\/vaults\/[^/]+\/items$/.test(r.url) && r.body.includes('envelope')));
+    assert.ok(requests.some((r) => /\/api\/v1\/vaults\/[^/]+\/items\/[^/]+$/.test(r.url)), 'the update was recorded');
+    const forms = [...secrets].flatMap((s) => encodings(s).map((e) => [s, e]));
+    for (const r of requests) {
+      const text = `${r.url}\n${JSON.stringify(r.headers)}\n${r.body}`;
+      for (const [s, e] of forms) {
+        assert.ok(!text.includes(e), `request ${r.url} contains a form of ${JSON.stringify(s.slice(0, 4))}…`);
+      }
+    }
+    const files = server.files();
+    assert.ok(files.some((f) => /\.(db|sqlite3?)$/.test(f)));
+    for (const f of files) {
+      const buf = readFileSync(f);
+      for (const [s, e] of forms) {
+        assert.ok(!buf.includes(Buffer.from(e, 'utf8')), `${f} contains a form of ${JSON.stringify(s.slice(0, 4))}…`);
+      }
+    }
+  });
+});

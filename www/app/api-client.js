@@ -1,0 +1,35 @@
+// fetch wrapper for /api/v1: JSON in and out, the session token as a Bearer
+// header (never in a URL), and server errors as ApiError with the server's
+// stable code so callers can map them to specific messages.
+const BASE = '/api/v1';
+
+export class ApiError extends Error {
+  constructor(status, code, body) {
+    super(`HTTP ${status} ${code}`);
+    this.status = status;
+    this.code = code;
+    this.body = body;
+  }
+}
+
+export async function api(method, path, { body, token } = {}) {
+  const headers = { accept: 'application/json' };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (token) headers.authorization = `Bearer ${token}`;
+  const res = await fetch(BASE + path, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+    credentials: 'omit',
+    cache: 'no-store',
+  });
+  if (res.status === 204) return null;
+  let json = null;
+  try {
+    json = await res.json();
+  } catch {
+    json = null;
+  }
+  if (!res.ok) throw new ApiError(res.status, (json && json.code) || 'http_error', json);
+  return json;
+}
