@@ -52,6 +52,14 @@ let browser;
 let context;
 let page;
 const requests = [];
+const consoleErrors = [];
+
+/** The one crypto worker of the page; it holds every key. */
+function cryptoWorker() {
+  const ws = page.workers().filter((w) => w.url().endsWith('/app/crypto-worker.js'));
+  assert.equal(ws.length, 1, 'exactly one crypto worker');
+  return ws[0];
+}
 
 async function shot(name) {
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
@@ -96,7 +104,11 @@ describe('web vault', { concurrency: false }, () => {
     context.on('request', async (r) => {
       requests.push({ url: r.url(), headers: await r.allHeaders().catch(() => r.headers()), body: r.postData() || '' });
     });
+    // A fake clock that runs in real time until a test jumps it (the idle lock).
+    await context.clock.install();
     page = await context.newPage();
+    page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
+    page.on('pageerror', (e) => consoleErrors.push(String(e)));
   });
 
   after(async () => {
@@ -109,7 +121,8 @@ describe('web vault', { concurrency: false }, () => {
     let release;
     const held = new Promise((r) => { release = r; });
     await page.route('**/pkg/blindvault_bg.wasm', async (route) => { await held; await route.continue(); });
-    await page.goto(server.url);
+    const res = await page.goto(server.url);
+    assert.match(res.headers()['content-security-policy'], /script-src 'self' 'wasm-unsafe-eval'/);
     await page.getByLabel('Email').first().fill('typing@example.test');
     assert.equal(await page.getByLabel('Email').first().inputValue(), 'typing@example.test');
     await page.getByRole('tab', { name: 'Create account' }).click();
@@ -125,11 +138,12 @@ describe('web vault', { concurrency: false }, () => {
     await page.locator('#register-email').fill(EMAIL);
     await page.locator('#register-password').fill(MASTER);
     await page.locator('#register-password2').fill(MASTER + 'x');
-    await page.locator('#strength-text', { hasText: 'to crack offline' }).waitFor({ timeout: WAIT });
+    await page.locator('#strength-text', { hasText: 'Offline crack time' }).waitFor({ timeout: WAIT });
     assert.ok(Number(await page.locator('#strength-meter').getAttribute('value') ?? await page.locator('#strength-meter').evaluate((m) => m.value)) >= 0);
     await page.locator('#register-submit').click();
     await expectBanner('The two master passwords do not match.');
     assert.equal(await page.locator('#register-password').inputValue(), MASTER, 'nothing typed is lost');
+    await page.locator('#banner-close').click();
     await page.locator('#register-password2').fill(MASTER);
     await shot('register');
     await page.locator('#register-submit').click();
@@ -237,8 +251,13 @@ describe('web vault', { concurrency: false }, () => {
   });
 
   it('locks by hand (dropping the worker) and unlocks', async () => {
+    const keys = cryptoWorker();
+    const closed = new Promise((r) => keys.once('close', r));
+    const before = requests.length;
     await page.getByRole('button', { name: 'Lock', exact: true }).click();
     await page.locator('#lock-screen').waitFor({ state: 'visible', timeout: WAIT });
+    await closed; // the worker with the keys and the session token is gone
+    assert.ok(requests.slice(before).some((r) => r.url.endsWith('/api/v1/accounts/logout')), 'session ended too');
     assert.equal(await page.locator('#item-list button').count(), 0, 'decrypted list is cleared');
     await shot('locked');
     await page.locator('#unlock-password').fill(MASTER);
@@ -246,6 +265,21 @@ describe('web vault', { concurrency: false }, () => {
     await waitVault();
     await page.locator('#item-list button', { hasText: ITEMS.ssh.name }).waitFor({ timeout: WAIT });
     await shot('vault');
+  });
+
+  it('locks itself after the chosen idle time, and unlocks from the keyboard', async () => {
+    await page.getByLabel('Lock after idle').selectOption('1');
+    const keys = cryptoWorker();
+    const closed = new Promise((r) => keys.once('close', r));
+    await page.clock.fastForward('01:10');
+    await page.locator('#lock-screen').waitFor({ state: 'visible', timeout: WAIT });
+    await closed;
+    // Focus lands in the password field; typing and Enter is enough.
+    await page.keyboard.type(MASTER);
+    await page.keyboard.press('Enter');
+    await waitVault();
+    await page.getByLabel('Lock after idle').selectOption('15');
+    await page.locator('#item-list button', { hasText: ITEMS.login.name }).waitFor({ timeout: WAIT });
   });
 
   it('logs out and logs in again', async () => {
@@ -296,11 +330,20 @@ describe('web vault', { concurrency: false }, () => {
     await shot('integrity-error');
   });
 
+  it('the page ran under the strict CSP without violations or uncaught errors', () => {
+    assert.deepEqual(consoleErrors.filter((e) => !/401|Unauthorized/.test(e)), []);
+  });
+
   it('no request and no server file contains a secret, name or URL in any encoding', async () => {
     // The recording must have seen the worker's API calls, or this check proves nothing.
     assert.ok(requests.some((r) => r.url.endsWith('/api/v1/accounts/login') && r.body.includes('auth_key')));
     assert.ok(requests.some((r) => /\/api\/v1\/vaults\/[^/]+\/items$/.test(r.url) && r.body.includes('envelope')));
     assert.ok(requests.some((r) => /\/api\/v1\/vaults\/[^/]+\/items\/[^/]+$/.test(r.url)), 'the update was recorded');
+    // Positive control: the email travels and is stored in the clear, so the
+    // same scan must find it; otherwise the scan itself is broken.
+    const seen = (text) => encodings(EMAIL).some((e) => text.includes(e));
+    assert.ok(requests.some((r) => seen(r.body)), 'the scan finds the email in request bodies');
+    assert.ok(server.files().some((f) => seen(readFileSync(f).toString('latin1'))), 'the scan finds the email on disk');
     const forms = [...secrets].flatMap((s) => encodings(s).map((e) => [s, e]));
     for (const r of requests) {
       const text = `${r.url}\n${JSON.stringify(r.headers)}\n${r.body}`;

@@ -25,6 +25,6 @@ export async function estimate(password, userInputs) {
   }
   const s = m.estimateStrength(password, userInputs);
   const hint = s.feedback.warning || s.feedback.suggestions[0] || '';
-  const text = `${LABELS[s.score]}: about ${s.crackTimeDisplay} to crack offline.${hint ? ' ' + hint : ''}`;
+  const text = `${LABELS[s.score]}. Offline crack time: ${s.crackTimeDisplay}.${hint ? ' ' + hint : ''}`;
   return { score: s.score, text };
 }
