@@ -27,6 +27,7 @@ const ITEMS = {
     name: 'Orchard Billing Replica', host: 'billing-replica.orchard.internal', port: '5433',
     database: 'orchard_ledger_prod', username: 'ledger_reader_svc', password: 'Tundra$Velvet#9051-db',
   },
+  vault: { name: 'Team Ops Vault' },
   note: { name: 'Safe Deposit Instructions', notes: 'Box 4471 at Harbor Street branch, key in blue envelope' },
   ssh: {
     name: 'Bastion Deploy Key', username: 'deploybot', host: 'bastion.kestrel-ops.test',
@@ -91,6 +92,21 @@ async function newItem(kind) {
   await page.getByLabel('New item kind').selectOption(kind);
   await page.getByRole('button', { name: 'New item' }).click();
   await page.locator('#f-name').waitFor({ timeout: WAIT });
+}
+
+/** Flips one character in the middle of the GCM ciphertext of one part of an item, in the SQLite file. */
+function tamper(itemId, part) {
+  const env = server.sql(`SELECT envelope FROM items WHERE id = '${itemId}'`).trim();
+  const blob = JSON.parse(Buffer.from(env, 'base64url').toString('utf8'));
+  const jwe = blob[part].split('.');
+  assert.equal(jwe.length, 5, 'JWE compact serialisation');
+  const ct = jwe[3];
+  const i = Math.floor(ct.length / 2);
+  jwe[3] = ct.slice(0, i) + (ct[i] === 'A' ? 'B' : 'A') + ct.slice(i + 1);
+  blob[part] = jwe.join('.');
+  const tampered = Buffer.from(JSON.stringify(blob), 'utf8').toString('base64url');
+  server.sql(`UPDATE items SET envelope = '${tampered}' WHERE id = '${itemId}'`);
+  assert.equal(server.sql(`SELECT envelope FROM items WHERE id = '${itemId}'`).trim(), tampered);
 }
 
 describe('web vault', { concurrency: false }, () => {
@@ -193,6 +209,16 @@ describe('web vault', { concurrency: false }, () => {
     assert.equal(await page.locator('#item-list button').count(), 4);
   });
 
+  it('creates a second vault, lists it and keeps items apart', async () => {
+    await page.getByLabel('New vault name', { exact: true }).fill('Team Ops Vault');
+    await page.getByRole('button', { name: 'Create vault' }).click();
+    await page.locator('#vault-list button', { hasText: 'Team Ops Vault' }).click({ timeout: WAIT });
+    await page.locator('#list-empty').waitFor({ state: 'visible', timeout: WAIT });
+    assert.equal(await page.locator('#item-list button').count(), 0);
+    await page.locator('#vault-list button', { hasText: 'Personal' }).click();
+    await page.locator('#item-list button', { hasText: ITEMS.login.name }).waitFor({ timeout: WAIT });
+  });
+
   it('searches decrypted overviews and opens details on demand, masked until revealed', async () => {
     await page.getByLabel('Search', { exact: true }).fill('orchard');
     await page.locator('#item-list button').first().waitFor({ timeout: WAIT });
@@ -208,6 +234,9 @@ describe('web vault', { concurrency: false }, () => {
     await page.getByRole('button', { name: 'Copy Password' }).click();
     await page.locator('#copy-status', { hasText: 'cleared in 30 seconds' }).waitFor({ timeout: WAIT });
     assert.equal(await page.evaluate(() => navigator.clipboard.readText()), ITEMS.login.password);
+    await page.clock.fastForward('00:31');
+    await page.locator('#copy-status', { hasText: 'Clipboard cleared.' }).waitFor({ timeout: WAIT });
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), '');
     await page.getByRole('button', { name: 'Hide Password' }).click();
     await shot('item');
   });
@@ -307,19 +336,13 @@ describe('web vault', { concurrency: false }, () => {
     await login(page, MASTER);
     await waitVault();
     const target = await page.locator('#item-list button', { hasText: ITEMS.database.name }).getAttribute('data-id');
+    const noteId = await page.locator('#item-list button', { hasText: ITEMS.note.name }).getAttribute('data-id');
     assert.ok(dbId.includes(target));
     await page.getByRole('button', { name: 'Log out' }).click();
     await page.locator('#auth-screen').waitFor({ state: 'visible', timeout: WAIT });
 
-    const env = server.sql(`SELECT envelope FROM items WHERE id = '${target}'`).trim();
-    const blob = JSON.parse(Buffer.from(env, 'base64url').toString('utf8'));
-    const parts = blob.overview.split('.');
-    const ct = parts[3];
-    const i = Math.floor(ct.length / 2);
-    parts[3] = ct.slice(0, i) + (ct[i] === 'A' ? 'B' : 'A') + ct.slice(i + 1);
-    blob.overview = parts.join('.');
-    const tampered = Buffer.from(JSON.stringify(blob), 'utf8').toString('base64url');
-    server.sql(`UPDATE items SET envelope = '${tampered}' WHERE id = '${target}'`);
+    tamper(target, 'overview');
+    tamper(noteId, 'details');
 
     await login(page, MASTER);
     await waitVault();
@@ -328,6 +351,19 @@ describe('web vault', { concurrency: false }, () => {
     assert.equal(await page.locator('#item-list button', { hasText: ITEMS.database.name }).count(), 0);
     assert.equal(await page.locator(`#item-list button[data-id="${target}"]`).count(), 0);
     await shot('integrity-error');
+    // Details are opened on demand: the note lists, but opening it is refused.
+    await page.locator('#banner-close').click();
+    await page.locator('#item-list button', { hasText: ITEMS.note.name }).click();
+    await expectBanner('The server sent data that failed its integrity check; nothing was shown.');
+    assert.ok(await page.locator('#item-form').isHidden());
+  });
+
+  it('keeps nothing secret in browser storage', async () => {
+    assert.deepEqual(await page.evaluate(() => Object.keys(localStorage)), ['bv.idleMinutes']);
+    assert.deepEqual(await page.evaluate(() => Object.keys(sessionStorage)), []);
+    assert.deepEqual(await page.evaluate(async () => (await indexedDB.databases()).map((d) => d.name)), []);
+    assert.equal(await page.evaluate(() => document.cookie), '');
+    assert.ok(!page.url().includes('#') && !page.url().includes('?'), 'nothing in the page URL');
   });
 
   it('the page ran under the strict CSP without violations or uncaught errors', () => {

@@ -55,10 +55,23 @@ function opened(fn) {
   }
 }
 
+/**
+ * The core refuses KDF parameters outside its bounds (below the 600 000
+ * iteration floor or absurdly costly) before doing any work: a server that
+ * answers prelogin with weak parameters gets a specific refusal.
+ */
+async function derive(password, params) {
+  try {
+    return await bv.deriveMasterKey(password, params);
+  } catch {
+    throw new AppError('kdf_refused');
+  }
+}
+
 async function deriveAndLogin(email, password, progress) {
   const pre = await api('POST', '/accounts/prelogin', { body: { email } });
   progress('kdf');
-  const master = await bv.deriveMasterKey(password, pre.kdf);
+  const master = await derive(password, pre.kdf);
   try {
     progress('login');
     let res;
@@ -95,7 +108,7 @@ const ops = {
     const params = bv.newKdfParams();
     const accountId = randomId();
     progress('kdf');
-    const master = await bv.deriveMasterKey(password, params);
+    const master = await derive(password, params);
     let reg;
     try {
       const out = bv.register(master, params, accountId);
@@ -258,7 +271,7 @@ async function createVault(name) {
       wrapped_vault_key: state.account.wrapVaultKey(key, id),
     },
   });
-  state.vaults.set(id, { key, name, role: view.role, revision: view.revision });
+  state.vaults.set(id, { key, name, role: view.role, revision: view.revision, seq: view.seq });
 }
 
 /** Full sync: vault keys are unwrapped, item overviews opened; details stay sealed. */
@@ -284,7 +297,7 @@ async function sync() {
       key.free();
       continue;
     }
-    state.vaults.set(v.id, { key, name, role: v.role, revision: v.revision });
+    state.vaults.set(v.id, { key, name, role: v.role, revision: v.revision, seq: v.seq });
   }
   for (const it of res.items) state.items.set(it.id, it);
   return listing(failed);
@@ -330,7 +343,11 @@ function listing(failedBefore = 0) {
       });
     });
   }
-  const vaults = [...state.vaults].map(([id, v]) => ({ id, name: v.name, role: v.role }));
+  // Oldest first (the server's change sequence): the personal vault made at
+  // first login leads, so it is the one selected after login.
+  const vaults = [...state.vaults]
+    .sort(([, a], [, b]) => a.seq - b.seq)
+    .map(([id, v]) => ({ id, name: v.name, role: v.role }));
   return { vaults, items, failed };
 }
 
@@ -354,8 +371,10 @@ self.onmessage = async (ev) => {
     // Only codes and server error codes cross back: never a value or key.
     let code = 'unexpected';
     if (e instanceof AppError) code = e.code;
-    else if (e instanceof ApiError) code = e.status === 401 ? 'session_expired' : 'server';
-    else if (e instanceof TypeError) code = 'network';
+    else if (e instanceof ApiError && e.status === 0) code = 'network';
+    else if (e instanceof ApiError && e.status === 401) code = 'session_expired';
+    else if (e instanceof ApiError && e.status === 429) code = 'rate_limited';
+    else if (e instanceof ApiError) code = 'server';
     const serverCode = e instanceof ApiError ? e.code : undefined;
     self.postMessage({ id, ok: false, error: { code, serverCode } });
   }

@@ -102,6 +102,8 @@ function selectTab(which) {
   const reg = which === 'register';
   $('tab-login').setAttribute('aria-selected', String(!reg));
   $('tab-register').setAttribute('aria-selected', String(reg));
+  $('tab-login').tabIndex = reg ? -1 : 0;
+  $('tab-register').tabIndex = reg ? 0 : -1;
   $('login-form').hidden = reg;
   $('register-form').hidden = !reg;
   $('auth-title').textContent = reg ? 'Create account' : 'Log in';
@@ -110,6 +112,15 @@ function selectTab(which) {
 
 $('tab-login').addEventListener('click', () => selectTab('login'));
 $('tab-register').addEventListener('click', () => selectTab('register'));
+// WAI-ARIA tabs pattern: arrow keys move between the two tabs.
+for (const id of ['tab-login', 'tab-register']) {
+  $(id).addEventListener('keydown', (ev) => {
+    if (ev.key !== 'ArrowLeft' && ev.key !== 'ArrowRight') return;
+    const next = id === 'tab-login' ? 'register' : 'login';
+    selectTab(next);
+    $(`tab-${next}`).focus();
+  });
+}
 
 let strengthSeq = 0;
 $('register-password').addEventListener('input', async () => {
@@ -171,6 +182,7 @@ $('unlock-form').addEventListener('submit', async (ev) => {
 
 $('switch-account').addEventListener('click', () => {
   session = null;
+  currentVault = null;
   showScreen('auth-screen');
   selectTab('login');
   $('login-email').focus();
@@ -217,6 +229,7 @@ $('lock-button').addEventListener('click', () => lock());
 $('logout-button').addEventListener('click', async () => {
   idle.stop();
   forgetDecrypted();
+  currentVault = null;
   await endWorker();
   session = null;
   showScreen('auth-screen');
@@ -626,11 +639,25 @@ $('use-theirs').addEventListener('click', () => {
 
 // ---------- trash ----------
 
+/**
+ * After a refused trash/restore (someone else changed the item), reload the
+ * list so the person sees the current state; the banner stays up.
+ */
+async function refreshAfterStale() {
+  if ($('banner-text').textContent !== message('stale')) return;
+  const listing = await worker.call('sync').catch(() => null);
+  if (!listing) return;
+  closeEditor();
+  data = listing;
+  renderVaults();
+  renderItems();
+}
+
 $('trash-item').addEventListener('click', async () => {
   if (!editing || !editing.id) return;
   const listing = await run('Moving to trash…', () =>
     worker.call('trashItem', { itemId: editing.id, baseRevision: editing.revision }));
-  if (!listing) return;
+  if (!listing) return refreshAfterStale();
   closeEditor();
   applyListing(listing);
   toast('Moved to trash.');
@@ -640,7 +667,7 @@ $('restore-item').addEventListener('click', async () => {
   if (!editing || !editing.id) return;
   const listing = await run('Restoring…', () =>
     worker.call('restoreItem', { itemId: editing.id, baseRevision: editing.revision }));
-  if (!listing) return;
+  if (!listing) return refreshAfterStale();
   closeEditor();
   applyListing(listing);
   toast('Restored.');

@@ -8,6 +8,7 @@ export const MESSAGES = {
   rate_limited: 'Too many failed attempts. Wait a few minutes, then try again.',
   session_expired: 'Your session has ended. Unlock again to continue.',
   network: 'Cannot reach the server. Nothing you typed was lost; try again.',
+  kdf_refused: 'The server asked for key-derivation settings this app refuses (too weak or too costly). Nothing was sent.',
   password_mismatch: 'The two master passwords do not match.',
   password_short: 'Choose a master password of at least 12 characters.',
   name_required: 'Give the item a name.',
