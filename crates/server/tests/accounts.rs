@@ -372,6 +372,9 @@ async fn delete_account_and_lookup(s: &TestServer) {
         .await;
     assert_eq!(st, StatusCode::UNAUTHORIZED);
     s.vault(&fay, "fayvault").await;
+    s.vault(&gus, "gusvault").await;
+    s.add_member(&gus, "gusvault", &fay, "write").await;
+    let rev = s.vault_revision(&gus, "gusvault").await;
     let (st, _) = s
         .call(
             Method::DELETE,
@@ -403,12 +406,24 @@ async fn delete_account_and_lookup(s: &TestServer) {
         .await;
     assert_eq!(st, StatusCode::NOT_FOUND);
     use sqlx::Row;
-    let n: i64 = sqlx::query("SELECT COUNT(*) AS n FROM vaults")
+    let n: i64 = sqlx::query("SELECT COUNT(*) AS n FROM vaults WHERE id = 'fayvault'")
         .fetch_one(&s.state.db.pool)
         .await
         .unwrap()
         .get("n");
     assert_eq!(n, 0, "the sole member's vault went with the account");
+    assert_eq!(
+        s.vault_revision(&gus, "gusvault").await,
+        rev + 1,
+        "shared vault sees the removal"
+    );
+    let (_, m) = s.get("/api/v1/vaults/gusvault/members", &gus.token).await;
+    assert_eq!(m["members"].as_array().unwrap().len(), 1);
+    assert!(s
+        .audit_actions("gusvault")
+        .await
+        .iter()
+        .any(|(a, act, _)| a == "account:fay" && act == "member.remove.account_deleted"));
 }
 
 both_backends!(

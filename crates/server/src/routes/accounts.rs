@@ -521,12 +521,13 @@ async fn delete_account(
             "the current auth key is wrong",
         ));
     }
-    let (mut tx, _) = st.db.write_tx().await?;
+    let (mut tx, seq) = st.db.write_tx().await?;
     let vaults = sqlx::query("SELECT vault_id, role FROM members WHERE account_id = $1")
         .bind(&who.id)
         .fetch_all(&mut *tx)
         .await?;
     let mut sole: Vec<String> = Vec::new();
+    let mut shared: Vec<String> = Vec::new();
     for v in &vaults {
         let vid: String = v.try_get("vault_id")?;
         let others: i64 = sqlx::query(
@@ -546,7 +547,10 @@ async fn delete_account(
                 .try_get("n")?;
         if others == 0 {
             sole.push(vid);
-        } else if v.try_get::<String, _>("role")? == "owner" && other_owners == 0 {
+            continue;
+        }
+        shared.push(vid);
+        if v.try_get::<String, _>("role")? == "owner" && other_owners == 0 {
             return Err(ApiError::conflict(
                 "last_owner",
                 "the account is the last owner of a shared vault",
@@ -557,6 +561,30 @@ async fn delete_account(
     for vid in &sole {
         files.extend(crate::routes::vaults::delete_vault_rows(&mut tx, vid).await?);
     }
+    let actor = format!("account:{}", who.id);
+    // Shared vaults lose a member: bump their revision (clients see the
+    // change and should rotate the vault key, as after any removal) and
+    // record it in each vault's own chain.
+    for vid in &shared {
+        sqlx::query("UPDATE vaults SET revision = revision + 1, seq = $1 WHERE id = $2")
+            .bind(seq)
+            .bind(vid)
+            .execute(&mut *tx)
+            .await?;
+        let object = format!("member:{vid}/{}", who.id);
+        audit::append(
+            &mut tx,
+            Event {
+                chain: crate::audit::vault_chain(vid),
+                actor: &actor,
+                action: "member.remove.account_deleted",
+                object: &object,
+                client: &client,
+                outcome: "ok",
+            },
+        )
+        .await?;
+    }
     for (sql, _) in [
         ("DELETE FROM members WHERE account_id = $1", 0),
         ("DELETE FROM sessions WHERE account_id = $1", 0),
@@ -565,7 +593,6 @@ async fn delete_account(
     ] {
         sqlx::query(sql).bind(&who.id).execute(&mut *tx).await?;
     }
-    let actor = format!("account:{}", who.id);
     audit::append(
         &mut tx,
         Event {
