@@ -28,6 +28,7 @@ const ITEMS = {
     database: 'orchard_ledger_prod', username: 'ledger_reader_svc', password: 'Tundra$Velvet#9051-db',
   },
   vault: { name: 'Team Ops Vault' },
+  future: { name: 'Future Client Item', tag: 'nebula-tag-from-v2', password: 'Comet!Harbor#6612', secret: 'Aurora-Glacier-Token-3390' },
   note: { name: 'Safe Deposit Instructions', notes: 'Box 4471 at Harbor Street branch, key in blue envelope' },
   ssh: {
     name: 'Bastion Deploy Key', username: 'deploybot', host: 'bastion.kestrel-ops.test',
@@ -265,6 +266,51 @@ describe('web vault', { concurrency: false }, () => {
     assert.ok(await page.locator('#conflict').isHidden());
   });
 
+  it('keeps overview and details members written by a newer client through an edit', async () => {
+    // A second worker stands in for a newer client writing fields this UI does not know.
+    const FUTURE = ITEMS.future;
+    const call = (op, args) => page.evaluate(async ([op, args]) => {
+      if (!window.__other) window.__other = new Worker('/app/crypto-worker.js', { type: 'module' });
+      const w = window.__other;
+      const id = Math.random();
+      return new Promise((resolve, reject) => {
+        const on = (ev) => {
+          if (ev.data.id !== id || ev.data.progress) return;
+          w.removeEventListener('message', on);
+          if (ev.data.ok) resolve(ev.data.result); else reject(new Error(ev.data.error.code));
+        };
+        w.addEventListener('message', on);
+        w.postMessage({ id, op, args });
+      });
+    }, [op, args]);
+    const { listing } = await call('login', { email: EMAIL, password: MASTER });
+    const vaultId = listing.vaults[0].id;
+    const { id } = await call('createItem', {
+      vaultId,
+      overview: { kind: 'login', name: FUTURE.name, username: 'first.user', futureTag: FUTURE.tag },
+      details: { password: FUTURE.password, futureSecret: FUTURE.secret },
+    });
+    // The page learns of it at its next sync: lock and unlock.
+    await page.getByRole('button', { name: 'Lock', exact: true }).click();
+    await page.locator('#unlock-password').fill(MASTER);
+    await page.locator('#unlock-submit').click();
+    await waitVault();
+    await page.locator('#item-list button', { hasText: FUTURE.name }).click({ timeout: WAIT });
+    await page.locator('#f-username').fill('second.user');
+    await page.locator('#save-item').click();
+    await page.locator('#copy-status', { hasText: 'Saved.' }).waitFor({ timeout: WAIT });
+    await call('sync', {});
+    const it = await call('openItem', { itemId: id });
+    assert.equal(it.overview.username, 'second.user');
+    assert.equal(it.overview.futureTag, FUTURE.tag);
+    assert.equal(it.details.futureSecret, FUTURE.secret);
+    assert.equal(it.details.password, FUTURE.password);
+    await call('logout', {});
+    await page.evaluate(() => { window.__other.terminate(); delete window.__other; });
+    for (let i = 0; i < 100 && page.workers().length > 1; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(page.workers().length, 1, 'the stand-in worker is gone');
+  });
+
   it('moves an item to the trash and restores it', async () => {
     await page.locator('#item-list button', { hasText: ITEMS.note.name }).click();
     await page.locator('#item-title', { hasText: ITEMS.note.name }).waitFor({ timeout: WAIT });
@@ -316,7 +362,7 @@ describe('web vault', { concurrency: false }, () => {
     await page.locator('#auth-screen').waitFor({ state: 'visible', timeout: WAIT });
     await login(page, MASTER);
     await waitVault();
-    assert.equal(await page.locator('#item-list button').count(), 4);
+    assert.equal(await page.locator('#item-list button').count(), 5);
   });
 
   it('a wrong password says so and keeps what was typed', async () => {
@@ -331,7 +377,7 @@ describe('web vault', { concurrency: false }, () => {
 
   it('a tampered envelope in the database shows the integrity error and not the item', async () => {
     const dbId = server.sql("SELECT id FROM items ORDER BY id").trim().split('\n');
-    assert.equal(dbId.length, 4);
+    assert.equal(dbId.length, 5);
     // Find the database item by the id the page shows for it.
     await login(page, MASTER);
     await waitVault();

@@ -468,7 +468,9 @@ $('add-field').addEventListener('click', () => addCustomField().focus());
 function buildEditor(kind, overview, details, meta) {
   const k = KINDS[kind];
   if (!k) return showError('unexpected');
-  editing = { kind, ...meta };
+  // What was opened, so fields this client does not know (written by a newer
+  // one) survive an edit: SPEC.md § Web vault, "MUST ignore ... it does not know".
+  editing = { kind, ...meta, original: { overview: { ...overview }, details: { ...details } } };
   conflict = null;
   $('conflict').hidden = true;
   $('item-title').textContent = meta.id ? `${k.label}: ${overview.name || ''}` : `New ${k.label.toLowerCase()}`;
@@ -490,12 +492,13 @@ function buildEditor(kind, overview, details, meta) {
 
 function collect() {
   const k = KINDS[editing.kind];
-  const overview = { kind: editing.kind };
-  const details = {};
+  const overview = { ...editing.original.overview, kind: editing.kind };
+  const details = { ...editing.original.details };
   for (const f of k.fields) {
     const v = $(`f-${f.key}`).value;
-    if (v === '') continue;
-    (f.part === 'overview' ? overview : details)[f.key] = v;
+    const part = f.part === 'overview' ? overview : details;
+    if (v === '') delete part[f.key];
+    else part[f.key] = v;
   }
   details.custom = [...$('custom-fields').querySelectorAll('[data-custom]')]
     .map((row) => ({
