@@ -360,8 +360,17 @@ describe('web vault', { concurrency: false }, () => {
   it('logs out and logs in again', async () => {
     await page.getByRole('button', { name: 'Log out' }).click();
     await page.locator('#auth-screen').waitFor({ state: 'visible', timeout: WAIT });
+    // Hold the prelogin answer: the busy bar must be up and the form disabled meanwhile.
+    let release;
+    const held = new Promise((r) => { release = r; });
+    await context.route('**/api/v1/accounts/prelogin', async (route) => { await held; await route.continue(); });
     await login(page, MASTER);
+    await page.locator('#busy progress').waitFor({ state: 'visible', timeout: WAIT });
+    assert.ok(await page.locator('#login-submit').isDisabled());
+    release();
     await waitVault();
+    await context.unroute('**/api/v1/accounts/prelogin');
+    assert.ok(await page.locator('#busy').isHidden());
     assert.equal(await page.locator('#item-list button').count(), 5);
   });
 

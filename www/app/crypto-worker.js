@@ -16,6 +16,12 @@ const state = {
   vaults: new Map(),
   /** item id -> server ItemView (vault_id, id, envelope, revision, trashed_at, ...) */
   items: new Map(),
+  /**
+   * item id -> { vaultId, envelope, overview }: opened overviews, so a write
+   * re-opens only what changed. Keyed on the exact envelope string and
+   * cleared at every sync (a vault key may have changed).
+   */
+  overviews: new Map(),
 };
 
 /** Error the page shows with a fixed, specific message (see messages.js). */
@@ -280,6 +286,7 @@ async function sync() {
   for (const v of state.vaults.values()) v.key.free();
   state.vaults.clear();
   state.items.clear();
+  state.overviews.clear();
   let failed = 0;
   for (const v of res.vaults) {
     let key;
@@ -312,6 +319,11 @@ function listing(failedBefore = 0) {
     const blobs = [];
     const ids = [];
     for (const it of views) {
+      const hit = state.overviews.get(it.id);
+      if (hit && hit.vaultId === vaultId && hit.envelope === it.envelope) {
+        items.push(entry(it, vaultId, hit.overview));
+        continue;
+      }
       try {
         blobs.push(envelopeToBlob(it.envelope));
         ids.push(it.id);
@@ -319,8 +331,8 @@ function listing(failedBefore = 0) {
         failed += 1;
       }
     }
-    const opened = bv.openOverviews(v.key, vaultId, ids, blobs);
-    opened.forEach((r, i) => {
+    const results = bv.openOverviews(v.key, vaultId, ids, blobs);
+    results.forEach((r, i) => {
       if (r instanceof Error) {
         failed += 1;
         return;
@@ -333,14 +345,8 @@ function listing(failedBefore = 0) {
         return;
       }
       const view = state.items.get(ids[i]);
-      items.push({
-        id: view.id,
-        vaultId,
-        revision: view.revision,
-        trashed: view.trashed_at != null,
-        updatedAt: view.updated_at,
-        overview,
-      });
+      state.overviews.set(view.id, { vaultId, envelope: view.envelope, overview });
+      items.push(entry(view, vaultId, overview));
     });
   }
   // Oldest first (the server's change sequence): the personal vault made at
@@ -349,6 +355,17 @@ function listing(failedBefore = 0) {
     .sort(([, a], [, b]) => a.seq - b.seq)
     .map(([id, v]) => ({ id, name: v.name, role: v.role }));
   return { vaults, items, failed };
+}
+
+function entry(view, vaultId, overview) {
+  return {
+    id: view.id,
+    vaultId,
+    revision: view.revision,
+    trashed: view.trashed_at != null,
+    updatedAt: view.updated_at,
+    overview,
+  };
 }
 
 function decryptView(view) {
