@@ -58,6 +58,22 @@ test('items: seal, update, open overviews in one call, details on demand, move',
   assert.equal(mixed.filter((o) => o instanceof Uint8Array).length, 48);
   assert.throws(() => bv.openOverviews(vault, 'v1', ids, blobs.slice(1)), /differ in length/);
 
+  // A newline inside a blob must not shift the batch (the arrays cross into
+  // WASM joined by newlines): a blob split in two fails alone, JSON whitespace opens.
+  const hostile = blobs.slice();
+  hostile[10] = `${blobs[10]}\n`;
+  hostile[20] = blobs[20].replace('","', '",\n"');
+  const r = bv.openOverviews(vault, 'v1', ids, hostile);
+  assert.equal(r.length, 50);
+  assert.deepEqual(r[10], opened[10]);
+  assert.deepEqual(r[20], opened[20]);
+  assert.deepEqual(r[21], opened[21]);
+  hostile[30] = 'x\ny';
+  const r2 = bv.openOverviews(vault, 'v1', ids, hostile);
+  assert.ok(r2[30] instanceof Error && /malformed envelope/.test(r2[30].message));
+  assert.deepEqual(r2[31], opened[31]);
+  assert.deepEqual(bv.openOverviews(vault, 'v1', [], []), []);
+
   assert.equal(JSON.parse(td.decode(bv.openDetails(vault, 'v1', 'item-7', blobs[7]))).password, 'secret item-7');
   const updated = bv.updateItem(vault, 'v1', 'item-7', blobs[7], undefined, te.encode('{"password":"new"}'));
   assert.equal(JSON.parse(td.decode(bv.openDetails(vault, 'v1', 'item-7', updated))).password, 'new');
