@@ -89,6 +89,13 @@ async function saveAndWait(name) {
   await page.locator('#copy-status', { hasText: 'Saved.' }).waitFor({ timeout: WAIT });
 }
 
+/** Saves the open item and waits until the form shows a newer saved revision. */
+async function saveUpdate(p = page) {
+  const before = Number(await p.locator('#item-form').getAttribute('data-revision'));
+  await p.locator('#save-item').click();
+  await p.waitForFunction((b) => Number(document.getElementById('item-form').dataset.revision) > b, before, { timeout: WAIT });
+}
+
 async function newItem(kind) {
   await page.getByLabel('New item kind').selectOption(kind);
   await page.getByRole('button', { name: 'New item' }).click();
@@ -249,8 +256,7 @@ describe('web vault', { concurrency: false }, () => {
     await login(other, MASTER);
     await other.locator('#item-list button', { hasText: ITEMS.login.name }).click({ timeout: WAIT });
     await other.locator('#f-username').fill('changed.by.colleague');
-    await other.locator('#save-item').click();
-    await other.locator('#copy-status', { hasText: 'Saved.' }).waitFor({ timeout: WAIT });
+    await saveUpdate(other);
     await other.close();
 
     await page.locator('#f-username').fill('my.own.edit');
@@ -260,8 +266,11 @@ describe('web vault', { concurrency: false }, () => {
     assert.match(await page.locator('#conflict-mine').textContent(), /my\.own\.edit/);
     assert.match(await page.locator('#conflict-theirs').textContent(), /changed\.by\.colleague/);
     await shot('conflict');
+    // The form still carries the revision this page last saw; the kept write
+    // lands on top of theirs, so it is at least two newer.
+    const mine = Number(await page.locator('#item-form').getAttribute('data-revision'));
     await page.getByRole('button', { name: 'Keep my version' }).click();
-    await page.locator('#copy-status', { hasText: 'Saved.' }).waitFor({ timeout: WAIT });
+    await page.waitForFunction((b) => Number(document.getElementById('item-form').dataset.revision) >= b + 2, mine, { timeout: WAIT });
     assert.equal(await page.locator('#f-username').inputValue(), 'my.own.edit');
     assert.ok(await page.locator('#conflict').isHidden());
   });
@@ -297,8 +306,7 @@ describe('web vault', { concurrency: false }, () => {
     await waitVault();
     await page.locator('#item-list button', { hasText: FUTURE.name }).click({ timeout: WAIT });
     await page.locator('#f-username').fill('second.user');
-    await page.locator('#save-item').click();
-    await page.locator('#copy-status', { hasText: 'Saved.' }).waitFor({ timeout: WAIT });
+    await saveUpdate();
     await call('sync', {});
     const it = await call('openItem', { itemId: id });
     assert.equal(it.overview.username, 'second.user');

@@ -471,6 +471,7 @@ function buildEditor(kind, overview, details, meta) {
   // What was opened, so fields this client does not know (written by a newer
   // one) survive an edit: SPEC.md § Web vault, "MUST ignore ... it does not know".
   editing = { kind, ...meta, original: { overview: { ...overview }, details: { ...details } } };
+  $('item-form').dataset.revision = String(meta.revision);
   conflict = null;
   $('conflict').hidden = true;
   $('item-title').textContent = meta.id ? `${k.label}: ${overview.name || ''}` : `New ${k.label.toLowerCase()}`;
@@ -573,7 +574,11 @@ async function saveUpdate(overview, details, baseRevision) {
   }
   applyListing(res.listing);
   const it = res.listing.items.find((i) => i.id === editing.id);
-  if (it) editing.revision = it.revision;
+  if (it) {
+    editing.revision = it.revision;
+    // The saved revision on the form: a stable "this save landed" signal.
+    $('item-form').dataset.revision = String(it.revision);
+  }
   $('item-title').textContent = `${KINDS[editing.kind].label}: ${overview.name}`;
   toast('Saved.');
 }
