@@ -6,7 +6,10 @@
 //! format produced by this crate; `ARCHITECTURE.md` draws the key hierarchy.
 #![forbid(unsafe_code)]
 // Untrusted input must never reach a panic; unit tests may unwrap.
-#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
 
 pub mod account;
 pub mod attachment;
