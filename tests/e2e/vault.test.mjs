@@ -247,6 +247,11 @@ describe('web vault', { concurrency: false }, () => {
     assert.equal(await page.evaluate(() => navigator.clipboard.readText()), '');
     await page.getByRole('button', { name: 'Hide Password' }).click();
     await shot('item');
+    // Every control on the page (editor open, custom field shown) has a visible label.
+    const controls = await page.evaluate(() => [...document.querySelectorAll('input, select, textarea, meter')]
+      .map((el) => ({ id: el.id, labelled: [...(el.labels || [])].some((l) => l.textContent.trim() !== '') })));
+    assert.ok(controls.length >= 20, `checked ${controls.length} controls`);
+    assert.deepEqual(controls.filter((c) => !c.labelled).map((c) => c.id), []);
   });
 
   it('a stale write shows both versions and keeps the chosen one', async () => {
