@@ -426,6 +426,17 @@ describe('web vault', { concurrency: false }, () => {
     assert.ok(await page.locator('#item-form').isHidden());
   });
 
+  it('says so when the encryption module cannot load, keeping what was typed', async () => {
+    const p = await context.newPage();
+    await p.route('**/pkg/blindvault_bg.wasm', (route) => route.fulfill({ status: 404, body: 'gone' }));
+    await p.goto(server.url);
+    await login(p, MASTER);
+    await p.locator('#banner-text', { hasText: 'The encryption module could not be loaded. Reload the page.' })
+      .waitFor({ timeout: WAIT });
+    assert.equal(await p.locator('#login-password').inputValue(), MASTER);
+    await p.close();
+  });
+
   it('keeps nothing secret in browser storage', async () => {
     assert.deepEqual(await page.evaluate(() => Object.keys(localStorage)), ['bv.idleMinutes']);
     assert.deepEqual(await page.evaluate(() => Object.keys(sessionStorage)), []);

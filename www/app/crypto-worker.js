@@ -6,7 +6,13 @@ import init, * as bv from '/pkg/blindvault.js';
 import { api, ApiError } from './api-client.js';
 import { b64uEncode, b64uDecode, randomId, utf8, fromUtf8 } from './bytes.js';
 
-const ready = init();
+// If the core cannot load (missing or corrupt pkg/), every op says so
+// specifically instead of failing later with something vaguer.
+const ready = init().then(
+  () => true,
+  () => Promise.reject(new AppError('worker_failed')),
+);
+ready.catch(() => {}); // reported per op, not as an unhandled rejection
 
 /** Session state; dropped with the worker. */
 const state = {
