@@ -304,11 +304,9 @@ describe('web vault', { concurrency: false }, () => {
       overview: { kind: 'login', name: FUTURE.name, username: 'first.user', futureTag: FUTURE.tag },
       details: { password: FUTURE.password, futureSecret: FUTURE.secret },
     });
-    // The page learns of it at its next sync: lock and unlock.
-    await page.getByRole('button', { name: 'Lock', exact: true }).click();
-    await page.locator('#unlock-password').fill(MASTER);
-    await page.locator('#unlock-submit').click();
-    await waitVault();
+    // The page learns of it at its next sync.
+    assert.equal(await page.locator('#item-list button', { hasText: FUTURE.name }).count(), 0);
+    await page.getByRole('button', { name: 'Refresh from server' }).click();
     await page.locator('#item-list button', { hasText: FUTURE.name }).click({ timeout: WAIT });
     await page.locator('#f-username').fill('second.user');
     await saveUpdate();

@@ -8,6 +8,8 @@ import { KINDS, searchText, subtitle } from './item-kinds.js';
 import { estimate } from './strength.js';
 import { copySecret } from './clipboard.js';
 import { IdleLock } from './idle-lock.js';
+import { fieldInput, customFieldRow } from './item-fields.js';
+import { describe, fillList } from './conflict-view.js';
 
 const $ = (id) => document.getElementById(id);
 const MIN_MASTER_LENGTH = 12;
@@ -328,6 +330,12 @@ function renderItems() {
 }
 
 $('search').addEventListener('input', renderItems);
+// Pull what others changed; an open editor is left alone (its save would get
+// a 409 if the item changed, which then shows both versions).
+$('refresh').addEventListener('click', async () => {
+  const listing = await run('Refreshing…', () => worker.call('sync'));
+  if (listing) applyListing(listing);
+});
 $('show-trash').addEventListener('change', () => {
   closeEditor();
   renderItems();
@@ -345,70 +353,6 @@ $('new-vault-form').addEventListener('submit', async (ev) => {
 
 // ---------- the item editor ----------
 
-function fieldInput(f, value, isNew) {
-  const id = `f-${f.key}`;
-  const label = document.createElement('label');
-  label.htmlFor = id;
-  label.textContent = f.label;
-  const row = document.createElement('div');
-  row.className = 'field-row';
-  let input;
-  if (f.multiline) {
-    input = document.createElement('textarea');
-    if (f.secret && !isNew) input.classList.add('masked');
-  } else {
-    input = document.createElement('input');
-    input.type = f.secret && !isNew ? 'password' : f.type || 'text';
-    if (f.inputmode) input.inputMode = f.inputmode;
-  }
-  input.id = id;
-  input.name = f.key;
-  input.autocomplete = 'off';
-  input.spellcheck = false;
-  if (f.required) input.required = true;
-  input.value = value || '';
-  row.append(input);
-  if (f.secret) row.append(...secretButtons(input, f.label, f.type || 'text'));
-  if (f.generate) {
-    const g = document.createElement('button');
-    g.type = 'button';
-    g.textContent = 'Generate';
-    g.setAttribute('aria-label', `Generate ${f.label}`);
-    g.addEventListener('click', () => generateInto(input, f.type || 'text'));
-    row.append(g);
-  }
-  return [label, row];
-}
-
-function secretButtons(input, label, plainType) {
-  const reveal = document.createElement('button');
-  reveal.type = 'button';
-  const hidden = () => (input.tagName === 'TEXTAREA' ? input.classList.contains('masked') : input.type === 'password');
-  const sync = () => {
-    reveal.textContent = hidden() ? 'Reveal' : 'Hide';
-    reveal.setAttribute('aria-label', `${hidden() ? 'Reveal' : 'Hide'} ${label}`);
-    reveal.setAttribute('aria-pressed', String(!hidden()));
-  };
-  reveal.addEventListener('click', () => {
-    if (input.tagName === 'TEXTAREA') input.classList.toggle('masked');
-    else input.type = hidden() ? plainType : 'password';
-    sync();
-  });
-  sync();
-  const copy = document.createElement('button');
-  copy.type = 'button';
-  copy.textContent = 'Copy';
-  copy.setAttribute('aria-label', `Copy ${label}`);
-  copy.addEventListener('click', async () => {
-    try {
-      await copySecret(input.value, toast);
-    } catch {
-      showError('clipboard');
-    }
-  });
-  return [reveal, copy];
-}
-
 async function generateInto(input, plainType) {
   const length = Math.min(128, Math.max(8, Number($('gen-length').value) || 24));
   const symbols = $('gen-symbols').checked;
@@ -420,47 +364,21 @@ async function generateInto(input, plainType) {
   input.dispatchEvent(new Event('input', { bubbles: true }));
 }
 
+const fieldActions = {
+  async copy(value) {
+    try {
+      await copySecret(value, toast);
+    } catch {
+      showError('clipboard');
+    }
+  },
+  generate: (input, plainType) => generateInto(input, plainType),
+};
+
 function addCustomField(field = { label: '', value: '', secret: false }, isNew = true) {
-  const n = ++customCount;
-  const row = document.createElement('div');
-  row.className = 'custom-row';
-  row.dataset.custom = '1';
-  const mk = (labelText, el) => {
-    const wrap = document.createElement('div');
-    wrap.className = 'stack';
-    const l = document.createElement('label');
-    l.htmlFor = el.id;
-    l.textContent = labelText;
-    wrap.append(l, el);
-    return wrap;
-  };
-  const name = document.createElement('input');
-  name.id = `cf-label-${n}`;
-  name.className = 'cf-label';
-  name.value = field.label;
-  const value = document.createElement('input');
-  value.id = `cf-value-${n}`;
-  value.className = 'cf-value';
-  value.autocomplete = 'off';
-  value.type = field.secret && !isNew ? 'password' : 'text';
-  value.value = field.value;
-  const secret = document.createElement('input');
-  secret.type = 'checkbox';
-  secret.id = `cf-secret-${n}`;
-  secret.className = 'cf-secret';
-  secret.checked = !!field.secret;
-  const secretLabel = document.createElement('label');
-  secretLabel.className = 'check';
-  secretLabel.append(secret, ' Secret');
-  const remove = document.createElement('button');
-  remove.type = 'button';
-  remove.textContent = 'Remove';
-  remove.setAttribute('aria-label', `Remove custom field ${n}`);
-  remove.addEventListener('click', () => row.remove());
-  row.append(mk(`Field ${n} label`, name), mk(`Field ${n} value`, value), secretLabel, remove);
-  if (field.secret) row.append(...secretButtons(value, `field ${n}`, 'text'));
+  const { row, first } = customFieldRow(++customCount, field, isNew, fieldActions);
   $('custom-fields').append(row);
-  return name;
+  return first;
 }
 
 $('add-field').addEventListener('click', () => addCustomField().focus());
@@ -479,7 +397,7 @@ function buildEditor(kind, overview, details, meta) {
   box.replaceChildren();
   for (const f of k.fields) {
     const src = f.part === 'overview' ? overview : details;
-    box.append(...fieldInput(f, src[f.key], !meta.id));
+    box.append(...fieldInput(f, src[f.key], !meta.id, fieldActions));
   }
   $('custom-fields').replaceChildren();
   customCount = 0;
@@ -584,34 +502,6 @@ async function saveUpdate(overview, details, baseRevision) {
 }
 
 // ---------- stale writes: show both, let the person choose ----------
-
-function describe(kind, v) {
-  const out = [];
-  const k = KINDS[kind] || { fields: [] };
-  for (const f of k.fields) {
-    const val = (f.part === 'overview' ? v.overview : v.details)[f.key] || '';
-    out.push({ label: f.label, value: val, secret: !!f.secret });
-  }
-  for (const c of v.details.custom || []) out.push({ label: c.label || 'Custom field', value: c.value, secret: c.secret });
-  return out;
-}
-
-function fillList(dl, rows, other) {
-  dl.replaceChildren();
-  rows.forEach((r, i) => {
-    const dt = document.createElement('dt');
-    dt.textContent = r.label;
-    const dd = document.createElement('dd');
-    const differs = !other[i] || other[i].value !== r.value;
-    // Secret values stay masked even here; only whether they differ is shown.
-    dd.textContent = r.secret ? (r.value ? '••••••••' : '(empty)') : r.value || '(empty)';
-    if (differs) {
-      dd.classList.add('differs');
-      dd.append(' (differs)');
-    }
-    dl.append(dt, dd);
-  });
-}
 
 function showConflict(mine, theirs) {
   conflict = { mine, theirs };
