@@ -339,7 +339,11 @@ describe('web vault', { concurrency: false }, () => {
     await page.locator('#item-list button', { hasText: ITEMS.note.name }).waitFor({ timeout: WAIT });
   });
 
-  it('locks by hand (dropping the worker) and unlocks', async () => {
+  it('locks by hand (dropping the worker and a just-copied secret) and unlocks', async () => {
+    await page.locator('#item-list button', { hasText: ITEMS.database.name }).click();
+    await page.getByRole('button', { name: 'Copy Password' }).click();
+    await page.locator('#copy-status', { hasText: 'cleared in 30 seconds' }).waitFor({ timeout: WAIT });
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), ITEMS.database.password);
     const keys = cryptoWorker();
     const closed = new Promise((r) => keys.once('close', r));
     const before = requests.length;
@@ -348,6 +352,8 @@ describe('web vault', { concurrency: false }, () => {
     await closed; // the worker with the keys and the session token is gone
     assert.ok(requests.slice(before).some((r) => r.url.endsWith('/api/v1/accounts/logout')), 'session ended too');
     assert.equal(await page.locator('#item-list button').count(), 0, 'decrypted list is cleared');
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), '', 'clipboard cleared at lock');
+    assert.ok(await page.locator('#item-form').isHidden());
     await shot('locked');
     await page.locator('#unlock-password').fill(MASTER);
     await page.getByRole('button', { name: 'Unlock' }).click();

@@ -6,7 +6,7 @@ import { CryptoWorker } from './worker-client.js';
 import { message } from './messages.js';
 import { KINDS, searchText, subtitle } from './item-kinds.js';
 import { estimate } from './strength.js';
-import { copySecret } from './clipboard.js';
+import { copySecret, clearCopiedNow } from './clipboard.js';
 import { IdleLock } from './idle-lock.js';
 import { fieldInput, customFieldRow } from './item-fields.js';
 import { describe, fillList } from './conflict-view.js';
@@ -203,6 +203,8 @@ async function endWorker() {
 }
 
 function forgetDecrypted() {
+  clearCopiedNow();
+  $('copy-status').hidden = true;
   data = { vaults: [], items: [], failed: 0 };
   editing = null;
   conflict = null;
@@ -220,6 +222,7 @@ function forgetDecrypted() {
 async function lock() {
   if (!session) return;
   idle.stop();
+  await clearCopiedNow();
   forgetDecrypted();
   await endWorker();
   $('lock-email').textContent = session.email;
@@ -230,6 +233,7 @@ async function lock() {
 $('lock-button').addEventListener('click', () => lock());
 $('logout-button').addEventListener('click', async () => {
   idle.stop();
+  await clearCopiedNow();
   forgetDecrypted();
   currentVault = null;
   await endWorker();
