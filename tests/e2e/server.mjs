@@ -1,6 +1,7 @@
 // Starts the real blindvault-server on a free port with a fresh SQLite data
-// dir, for the browser end-to-end tests. The binary comes from the shared
-// server target dir (see /work/shared/TOOLCHAIN.md and crates/server).
+// dir, for the browser end-to-end tests. The binary is the debug build that
+// `cargo build -p blindvault-server` leaves in target/ (scripts/test builds it);
+// BLINDVAULT_SERVER_BIN points elsewhere.
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, existsSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -9,7 +10,7 @@ import { join, resolve } from 'node:path';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..');
 const BIN = process.env.BLINDVAULT_SERVER_BIN
-  || join(ROOT, 'target-server', 'debug', 'blindvault-server');
+  || join(process.env.CARGO_TARGET_DIR || join(ROOT, 'target'), 'debug', 'blindvault-server');
 
 function freePort() {
   return new Promise((res, rej) => {
@@ -31,7 +32,7 @@ function serverEnv() {
 
 export async function startServer() {
   if (!existsSync(BIN)) {
-    throw new Error(`${BIN} is missing: run CARGO_TARGET_DIR=target-server cargo build -p blindvault-server`);
+    throw new Error(`${BIN} is missing: run cargo build -p blindvault-server`);
   }
   const dataDir = mkdtempSync(join(tmpdir(), 'bv-e2e-'));
   const port = await freePort();
