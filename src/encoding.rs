@@ -14,6 +14,32 @@ pub fn b64u_decode(s: &str, what: &'static str) -> crate::Result<Vec<u8>> {
         .map_err(|_| crate::Error::MalformedEnvelope(what))
 }
 
+/// Splits a JWE Compact Serialization (RFC 7516 §7.1) into its five parts
+/// (header, encrypted key, iv, ciphertext, tag), refusing input over `max`
+/// bytes before looking at it.
+pub(crate) fn split_compact_jwe(jwe: &str, max: usize) -> crate::Result<[&str; 5]> {
+    if jwe.len() > max {
+        return Err(crate::Error::EnvelopeTooLarge {
+            actual: jwe.len(),
+            maximum: max,
+        });
+    }
+    let mut parts = jwe.split('.');
+    match (
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+    ) {
+        (Some(h), Some(ek), Some(iv), Some(ct), Some(tag), None) => Ok([h, ek, iv, ct, tag]),
+        _ => Err(crate::Error::MalformedEnvelope(
+            "expected 5 dot-separated parts",
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -19,7 +19,7 @@
 mod header;
 
 use crate::context::Context;
-use crate::encoding::b64u_encode;
+use crate::encoding::{b64u_encode, split_compact_jwe};
 use crate::secret::SecretBytes;
 use crate::{Error, Result};
 use aes_gcm::aead::AeadInOut;
@@ -174,23 +174,7 @@ pub(crate) fn open(
 }
 
 fn parse(jwe: &str) -> Result<Parsed<'_>> {
-    if jwe.len() > MAX_ENVELOPE_LEN {
-        return Err(Error::EnvelopeTooLarge {
-            actual: jwe.len(),
-            maximum: MAX_ENVELOPE_LEN,
-        });
-    }
-    let mut parts = jwe.split('.');
-    let (Some(h), Some(ek), Some(iv), Some(ct), Some(tag), None) = (
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-    ) else {
-        return Err(Error::MalformedEnvelope("expected 5 dot-separated parts"));
-    };
+    let [h, ek, iv, ct, tag] = split_compact_jwe(jwe, MAX_ENVELOPE_LEN)?;
     // RFC 7518 §4.5: with "dir" the JWE Encrypted Key MUST be empty.
     if !ek.is_empty() {
         return Err(Error::MalformedEnvelope(

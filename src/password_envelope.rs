@@ -18,7 +18,7 @@
 //! CPU (cf. rage's `ExcessiveWork`). docs/SPEC.md §Password envelopes is the
 //! normative description.
 
-use crate::encoding::{b64u_decode, b64u_encode};
+use crate::encoding::{b64u_decode, b64u_encode, split_compact_jwe};
 use crate::secret::{SecretBytes, SecretKey32};
 use crate::{Error, Result};
 use aes_gcm::aead::{Aead, KeyInit, Payload};
@@ -210,23 +210,7 @@ struct Parsed<'a> {
 }
 
 fn parse(jwe: &str) -> Result<Parsed<'_>> {
-    if jwe.len() > MAX_ENVELOPE_LEN {
-        return Err(Error::EnvelopeTooLarge {
-            actual: jwe.len(),
-            maximum: MAX_ENVELOPE_LEN,
-        });
-    }
-    let mut parts = jwe.split('.');
-    let (Some(h), Some(ek), Some(iv), Some(ct), Some(tag), None) = (
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-    ) else {
-        return Err(Error::MalformedEnvelope("expected 5 dot-separated parts"));
-    };
+    let [h, ek, iv, ct, tag] = split_compact_jwe(jwe, MAX_ENVELOPE_LEN)?;
 
     let header_json = b64u_decode(h, "header")?;
     let header: HeaderIn =
