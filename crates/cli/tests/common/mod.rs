@@ -1,0 +1,145 @@
+//! A real `blindvault-server` on a free port with a temp data dir, and a
+//! `bv` command preset for it (its own config dir, password from the env).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, dead_code)]
+
+use assert_cmd::Command;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+use tempfile::TempDir;
+
+pub const PASSWORD: &str = "correct horse battery staple 42";
+
+/// The server binary: `BLINDVAULT_SERVER_BIN` if set, else built with cargo
+/// into this test's own target dir (the same one `cargo test --workspace`
+/// uses), once per test process.
+fn server_bin() -> PathBuf {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        if let Some(p) = std::env::var_os("BLINDVAULT_SERVER_BIN") {
+            return PathBuf::from(p);
+        }
+        // target/<profile>/deps/cli-<hash> → target
+        let exe = std::env::current_exe().unwrap();
+        let target = exe.ancestors().nth(3).unwrap().to_path_buf();
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let status = std::process::Command::new(env!("CARGO"))
+            .args([
+                "build",
+                "-p",
+                "blindvault-server",
+                "--bin",
+                "blindvault-server",
+            ])
+            .env("CARGO_TARGET_DIR", &target)
+            .current_dir(&root)
+            .status()
+            .expect("cargo build -p blindvault-server");
+        assert!(status.success(), "building blindvault-server failed");
+        target.join("debug").join("blindvault-server")
+    })
+    .clone()
+}
+
+pub struct Server {
+    child: Child,
+    pub url: String,
+    pub data: TempDir,
+    pub config: TempDir,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+impl Server {
+    pub fn start() -> Self {
+        let data = tempfile::tempdir().unwrap();
+        let config = tempfile::tempdir().unwrap();
+        let port = free_port();
+        let mut cmd = std::process::Command::new(server_bin());
+        for (k, _) in std::env::vars_os() {
+            let k = k.to_string_lossy().to_string();
+            if k == "DATABASE_URL" || k.starts_with("BLINDVAULT_") {
+                cmd.env_remove(k);
+            }
+        }
+        let child = cmd
+            .args(["--listen", &format!("127.0.0.1:{port}")])
+            .arg("--data-dir")
+            .arg(data.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start blindvault-server");
+        let server = Server {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+            data,
+            config,
+        };
+        // Generous: a cold SQLite migration on a busy 2-core machine.
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "server did not start");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        server
+    }
+
+    /// `bv` for this server, its own config dir, the password in BV_PASSWORD.
+    pub fn bv(&self) -> Command {
+        let mut cmd = Command::cargo_bin("bv").unwrap();
+        cmd.env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("BV_SERVER", &self.url)
+            .env("BV_CONFIG_DIR", self.config.path())
+            .env("BV_PASSWORD", PASSWORD);
+        cmd
+    }
+
+    pub fn db(&self) -> PathBuf {
+        self.data.path().join("blindvault.sqlite3")
+    }
+
+    /// Runs SQL with the sqlite3 command (CI installs it) and returns stdout.
+    pub fn sql(&self, sql: &str) -> String {
+        let out = std::process::Command::new("sqlite3")
+            .arg("-cmd")
+            .arg(".timeout 10000")
+            .arg(self.db())
+            .arg(sql)
+            .output()
+            .expect("sqlite3 command");
+        assert!(
+            out.status.success(),
+            "sqlite3: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap().trim().to_owned()
+    }
+
+    /// A registered, logged-in account with a vault `Work`.
+    pub fn with_account(email: &str) -> Self {
+        let s = Self::start();
+        s.bv()
+            .args(["account", "register", "--email", email])
+            .assert()
+            .success();
+        s.bv().args(["vault", "create", "Work"]).assert().success();
+        s
+    }
+}
