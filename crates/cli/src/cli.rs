@@ -86,7 +86,7 @@ impl Kind {
 #[derive(Subcommand)]
 pub enum ItemCmd {
     /// Add an item at VAULT/ITEM.
-    Add(AddArgs),
+    Add(Box<AddArgs>),
     /// Show an item; secrets only with --reveal, or one field with --field.
     Get {
         path: String,

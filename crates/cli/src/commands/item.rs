@@ -117,7 +117,10 @@ fn read_file(path: &Option<std::path::PathBuf>) -> CliResult<Option<String>> {
 
 /// The overview and details objects (SPEC § Web vault, Payloads), and
 /// whether the password was generated.
-fn build(a: &AddArgs, name: &str) -> CliResult<(Map<String, Value>, Map<String, Value>, bool)> {
+/// A JSON object plaintext (overview or details).
+type Payload = Map<String, Value>;
+
+fn build(a: &AddArgs, name: &str) -> CliResult<(Payload, Payload, bool)> {
     let password = if a.generate {
         let g =
             generate_password(&PasswordOptions::default()).map_err(|e| crate::exit::core(&e))?;
