@@ -3,7 +3,25 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use clap::Parser;
+use clap::{Parser, ValueEnum};
+
+use crate::db::SqliteSync;
+
+/// `--sqlite-sync`; see [`SqliteSync`] for what each level survives.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SqliteSyncArg {
+    Normal,
+    Full,
+}
+
+impl From<SqliteSyncArg> for SqliteSync {
+    fn from(a: SqliteSyncArg) -> Self {
+        match a {
+            SqliteSyncArg::Normal => SqliteSync::Normal,
+            SqliteSyncArg::Full => SqliteSync::Full,
+        }
+    }
+}
 
 #[derive(Parser, Debug)]
 #[command(
@@ -21,6 +39,10 @@ pub struct Config {
     /// Holds the SQLite file and attachment ciphertext.
     #[arg(long, env = "BLINDVAULT_DATA_DIR", default_value = "data")]
     pub data_dir: PathBuf,
+    /// SQLite durability: `normal` survives a killed process, `full` also
+    /// survives power loss at roughly a seventh of the write rate.
+    #[arg(long, env = "BLINDVAULT_SQLITE_SYNC", value_enum, default_value_t = SqliteSyncArg::Normal)]
+    pub sqlite_sync: SqliteSyncArg,
     /// Static web front end served at /.
     #[arg(long, env = "BLINDVAULT_WWW_DIR", default_value = "www")]
     pub www_dir: PathBuf,

@@ -38,8 +38,8 @@ fn main() -> ExitCode {
 
 async fn run(cfg: Config) -> Result<(), Box<dyn std::error::Error>> {
     let db = match &cfg.database_url {
-        Some(url) => Db::connect(url).await?,
-        None => Db::open_sqlite_dir(&cfg.data_dir).await?,
+        Some(url) => Db::connect_with(url, cfg.sqlite_sync.into()).await?,
+        None => Db::open_sqlite_dir_with(&cfg.data_dir, cfg.sqlite_sync.into()).await?,
     };
     let mut settings = Settings::with_data_dir(cfg.data_dir.clone());
     settings.www_dir = cfg.www_dir.clone();

@@ -18,9 +18,39 @@ pub enum Backend {
     Postgres,
 }
 
+/// SQLite's `synchronous` setting in WAL mode (sqlite.org/pragma.html#pragma_synchronous,
+/// sqlite.org/wal.html "Performance Considerations").
+///
+/// `Normal` (the default) writes every commit to the WAL before the request
+/// is acknowledged but fsyncs only at checkpoints: an acknowledged write
+/// survives the server process being killed (`tests/crash.rs`, `kill -9`),
+/// and the file is never corrupted, but a power loss or kernel crash can
+/// roll back the last commits before the most recent checkpoint. `Full`
+/// fsyncs the WAL on every commit, which also survives power loss and caps
+/// SQLite at roughly one write per fsync (~300/s on this machine's disk;
+/// docs/BENCHMARKS.md § Server).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SqliteSync {
+    #[default]
+    Normal,
+    Full,
+}
+
+impl SqliteSync {
+    fn pragma(self) -> &'static str {
+        match self {
+            SqliteSync::Normal => "PRAGMA synchronous = NORMAL",
+            SqliteSync::Full => "PRAGMA synchronous = FULL",
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Db {
+    /// Reads, and the few single-statement writes outside `write_tx`.
     pub pool: AnyPool,
+    /// Write transactions: one connection on SQLite, `pool` on PostgreSQL.
+    writer: AnyPool,
     pub backend: Backend,
 }
 
@@ -42,6 +72,14 @@ pub type Tx = Transaction<'static, Any>;
 impl Db {
     /// The default store: `<data_dir>/blindvault.sqlite3`, created on first start.
     pub async fn open_sqlite_dir(data_dir: &Path) -> Result<Db, DbInitError> {
+        Db::open_sqlite_dir_with(data_dir, SqliteSync::default()).await
+    }
+
+    /// [`Db::open_sqlite_dir`] with an explicit SQLite durability level.
+    pub async fn open_sqlite_dir_with(
+        data_dir: &Path,
+        sync: SqliteSync,
+    ) -> Result<Db, DbInitError> {
         std::fs::create_dir_all(data_dir).map_err(DbInitError::DataDir)?;
         // Ciphertext only, but still nobody else's business: owner-only.
         #[cfg(unix)]
@@ -54,10 +92,16 @@ impl Db {
             "sqlite://{}?mode=rwc",
             data_dir.join("blindvault.sqlite3").display()
         );
-        Db::connect(&url).await
+        Db::connect_with(&url, sync).await
     }
 
     pub async fn connect(url: &str) -> Result<Db, DbInitError> {
+        Db::connect_with(url, SqliteSync::default()).await
+    }
+
+    /// `sync` applies to SQLite only; PostgreSQL keeps its own
+    /// `synchronous_commit` (on by default: every commit is flushed).
+    pub async fn connect_with(url: &str, sync: SqliteSync) -> Result<Db, DbInitError> {
         sqlx::any::install_default_drivers();
         let backend = if url.starts_with("sqlite:") {
             Backend::Sqlite
@@ -67,30 +111,29 @@ impl Db {
             return Err(DbInitError::Scheme);
         };
         let opts = AnyConnectOptions::from_str(url)?;
-        let mut pool = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(30));
-        if backend == Backend::Sqlite {
-            pool = pool.max_connections(8).after_connect(|conn, _| {
-                Box::pin(async move {
-                    // WAL lets readers run beside the single writer. FULL syncs the
-                    // WAL on every commit: an acknowledged write survives power
-                    // loss (NORMAL could lose the last commits; a vault must not).
-                    // busy_timeout: writers queue instead of failing with SQLITE_BUSY.
-                    for pragma in [
-                        "PRAGMA journal_mode = WAL",
-                        "PRAGMA synchronous = FULL",
-                        "PRAGMA busy_timeout = 10000",
-                        "PRAGMA foreign_keys = ON",
-                    ] {
-                        sqlx::query(pragma).execute(&mut *conn).await?;
-                    }
-                    Ok(())
-                })
-            });
+        let (pool, writer) = if backend == Backend::Sqlite {
+            // SQLite allows one writer at a time. Write transactions get their
+            // own one-connection pool, so concurrent writers wait in the pool's
+            // FIFO queue and start the moment the previous commit ends, instead
+            // of polling the file lock in busy_timeout's sleeps (up to 100 ms
+            // each, sqlite3.c sqliteDefaultBusyCallback), which capped the
+            // write rate and made the p99 latency hundreds of ms.
+            let writer = sqlite_pool(1, sync).connect_with(opts.clone()).await?;
+            let pool = sqlite_pool(8, sync).connect_with(opts).await?;
+            (pool, writer)
         } else {
-            pool = pool.max_connections(16);
-        }
-        let pool = pool.connect_with(opts).await?;
-        let db = Db { pool, backend };
+            let pool = AnyPoolOptions::new()
+                .acquire_timeout(Duration::from_secs(30))
+                .max_connections(16)
+                .connect_with(opts)
+                .await?;
+            (pool.clone(), pool)
+        };
+        let db = Db {
+            pool,
+            writer,
+            backend,
+        };
         db.migrate().await?;
         Ok(db)
     }
@@ -122,7 +165,7 @@ impl Db {
             // IMMEDIATE takes the write lock at BEGIN, so the busy timeout
             // applies; a deferred transaction that upgrades later can fail
             // with SQLITE_BUSY without waiting.
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Sqlite => self.writer.begin_with("BEGIN IMMEDIATE").await,
             Backend::Postgres => self.pool.begin().await,
         }
     }
@@ -134,6 +177,29 @@ impl Db {
         let seq = next_seq(&mut tx).await?;
         Ok((tx, seq))
     }
+}
+
+fn sqlite_pool(max: u32, sync: SqliteSync) -> AnyPoolOptions {
+    AnyPoolOptions::new()
+        .acquire_timeout(Duration::from_secs(30))
+        .max_connections(max)
+        .after_connect(move |conn, _| {
+            Box::pin(async move {
+                // WAL lets readers run beside the single writer; `sync` is the
+                // durability trade-off documented on SqliteSync. busy_timeout:
+                // the rare writes outside `write_tx` wait instead of failing
+                // with SQLITE_BUSY.
+                for pragma in [
+                    "PRAGMA journal_mode = WAL",
+                    sync.pragma(),
+                    "PRAGMA busy_timeout = 10000",
+                    "PRAGMA foreign_keys = ON",
+                ] {
+                    sqlx::query(pragma).execute(&mut *conn).await?;
+                }
+                Ok(())
+            })
+        })
 }
 
 /// Allocates one more change sequence number inside a write transaction.
