@@ -48,7 +48,9 @@ fn opts() -> Opts {
     let args: Vec<String> = std::env::args().skip(1).collect();
     for pair in args.chunks(2) {
         let v = pair.get(1).map(String::as_str).unwrap_or("");
-        let n: usize = v.parse().unwrap_or_else(|_| panic!("{} needs a number", pair[0]));
+        let n: usize = v
+            .parse()
+            .unwrap_or_else(|_| panic!("{} needs a number", pair[0]));
         match pair[0].as_str() {
             "--port" => o.port = u16::try_from(n).unwrap(),
             "--items" => o.items = n,
@@ -106,7 +108,11 @@ impl Conn {
             None => Bytes::new(),
         };
         self.tx.ready().await.unwrap();
-        let resp = self.tx.send_request(b.body(Full::new(body)).unwrap()).await.unwrap();
+        let resp = self
+            .tx
+            .send_request(b.body(Full::new(body)).unwrap())
+            .await
+            .unwrap();
         let st = resp.status().as_u16();
         (st, resp.into_body().collect().await.unwrap().to_bytes())
     }
@@ -210,9 +216,14 @@ async fn main() {
         "kdf": {"alg": "pbkdf2-sha256", "iterations": 600000, "salt": rand_b64(16)},
         "wrapped_account_key": rand_b64(60), "public_key": rand_b64(32),
         "wrapped_private_key": rand_b64(60), "auth_key": auth});
-    assert_eq!(c.call("POST", "/api/v1/accounts", None, Some(&reg)).await.0, 201);
+    assert_eq!(
+        c.call("POST", "/api/v1/accounts", None, Some(&reg)).await.0,
+        201
+    );
     let login = json!({"account_id": id, "auth_key": auth});
-    let (_, b) = c.call("POST", "/api/v1/accounts/login", None, Some(&login)).await;
+    let (_, b) = c
+        .call("POST", "/api/v1/accounts/login", None, Some(&login))
+        .await;
     let token = serde_json::from_slice::<Value>(&b).unwrap()["token"]
         .as_str()
         .unwrap()
@@ -220,7 +231,9 @@ async fn main() {
     let vault = format!("v{id}");
     let body = json!({"id": vault, "name": rand_b64(40), "wrapped_vault_key": rand_b64(60)});
     assert_eq!(
-        c.call("POST", "/api/v1/vaults", Some(&token), Some(&body)).await.0,
+        c.call("POST", "/api/v1/vaults", Some(&token), Some(&body))
+            .await
+            .0,
         201
     );
 
@@ -250,31 +263,59 @@ async fn main() {
     .print();
 
     let (v, e) = (vault.clone(), envelope.clone());
-    phase("item create", &o, o.clients, o.items, Some(token.clone()), 201, move |i| {
-        let body = json!({"id": format!("i{i}"), "envelope": *e});
-        ("POST", format!("/api/v1/vaults/{v}/items"), Some(body))
-    })
+    phase(
+        "item create",
+        &o,
+        o.clients,
+        o.items,
+        Some(token.clone()),
+        201,
+        move |i| {
+            let body = json!({"id": format!("i{i}"), "envelope": *e});
+            ("POST", format!("/api/v1/vaults/{v}/items"), Some(body))
+        },
+    )
     .await
     .print();
 
     let (v, e) = (vault.clone(), envelope.clone());
     let n_upd = o.items.min(2_000);
-    phase("item update", &o, o.clients, n_upd, Some(token.clone()), 200, move |i| {
-        let body = json!({"base_revision": 1, "envelope": *e});
-        ("PUT", format!("/api/v1/vaults/{v}/items/i{i}"), Some(body))
-    })
+    phase(
+        "item update",
+        &o,
+        o.clients,
+        n_upd,
+        Some(token.clone()),
+        200,
+        move |i| {
+            let body = json!({"base_revision": 1, "envelope": *e});
+            ("PUT", format!("/api/v1/vaults/{v}/items/i{i}"), Some(body))
+        },
+    )
     .await
     .print();
 
-    phase("full sync", &o, 1, o.syncs, Some(token.clone()), 200, |_| {
-        ("GET", "/api/v1/sync".into(), None)
-    })
+    phase(
+        "full sync",
+        &o,
+        1,
+        o.syncs,
+        Some(token.clone()),
+        200,
+        |_| ("GET", "/api/v1/sync".into(), None),
+    )
     .await
     .print();
 
-    phase("full sync", &o, 2, o.syncs, Some(token.clone()), 200, |_| {
-        ("GET", "/api/v1/sync".into(), None)
-    })
+    phase(
+        "full sync",
+        &o,
+        2,
+        o.syncs,
+        Some(token.clone()),
+        200,
+        |_| ("GET", "/api/v1/sync".into(), None),
+    )
     .await
     .print();
 }
