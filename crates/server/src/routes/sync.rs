@@ -183,14 +183,19 @@ async fn sync(
     field(&mut buf, "vaults", &changed, false)?;
     field(&mut buf, "folders", &folders, false)?;
     buf.extend_from_slice(b",\"items\":[");
-    let item_sql =
+    // Everything of a vault: no seq filter, so SQLite walks the primary key
+    // (vault_id, id) already in id order; with `seq > 0` it picks items_seq
+    // and sorts all envelopes in a temp B-tree first (EXPLAIN QUERY PLAN).
+    let all_sql = format!("SELECT {ITEM_COLUMNS} FROM items WHERE vault_id = $1 ORDER BY id");
+    let delta_sql =
         format!("SELECT {ITEM_COLUMNS} FROM items WHERE vault_id = $1 AND seq > $2 ORDER BY id");
     let mut first = true;
     for v in &all {
-        let mut rows = sqlx::query(&item_sql)
-            .bind(&v.id)
-            .bind(from(v))
-            .fetch(&st.db.pool);
+        let mut rows = match from(v) {
+            0 => sqlx::query(&all_sql).bind(&v.id),
+            from => sqlx::query(&delta_sql).bind(&v.id).bind(from),
+        }
+        .fetch(&st.db.pool);
         while let Some(r) = rows.try_next().await? {
             if !first {
                 buf.push(b',');
