@@ -41,7 +41,7 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// SQLite durability: `normal` survives a killed process, `full` also
     /// survives power loss at roughly a seventh of the write rate.
-    #[arg(long, env = "BLINDVAULT_SQLITE_SYNC", value_enum, default_value_t = SqliteSyncArg::Normal)]
+    #[arg(long, env = "BLINDVAULT_SQLITE_SYNC", value_enum, default_value_t = SqliteSyncArg::Full)]
     pub sqlite_sync: SqliteSyncArg,
     /// Static web front end served at /.
     #[arg(long, env = "BLINDVAULT_WWW_DIR", default_value = "www")]

@@ -21,18 +21,23 @@ pub enum Backend {
 /// SQLite's `synchronous` setting in WAL mode (sqlite.org/pragma.html#pragma_synchronous,
 /// sqlite.org/wal.html "Performance Considerations").
 ///
-/// `Normal` (the default) writes every commit to the WAL before the request
+/// `Full` (the default) fsyncs the WAL on every commit, so an acknowledged
+/// write survives power loss too. A vault must not forget a credential it
+/// acknowledged: `bv rotate` changes a database password only after the
+/// vault confirmed the new one, and a write rolled back by a power cut would
+/// leave a password nobody holds.
+///
+/// `Normal` (opt-in, `--sqlite-sync normal`) writes every commit to the WAL before the request
 /// is acknowledged but fsyncs only at checkpoints: an acknowledged write
 /// survives the server process being killed (`tests/crash.rs`, `kill -9`),
 /// and the file is never corrupted, but a power loss or kernel crash can
 /// roll back the last commits before the most recent checkpoint. `Full`
-/// fsyncs the WAL on every commit, which also survives power loss and caps
-/// SQLite at roughly one write per fsync (~300/s on this machine's disk;
-/// docs/BENCHMARKS.md § Server).
+/// caps SQLite at roughly one write per fsync (~500/s from concurrent
+/// clients on this machine's disk; docs/BENCHMARKS.md § Server).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum SqliteSync {
-    #[default]
     Normal,
+    #[default]
     Full,
 }
 
