@@ -54,6 +54,8 @@ async fn run(cfg: Config) -> Result<(), Box<dyn std::error::Error>> {
         (Some(cert), Some(key)) => {
             let tls = axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key).await?;
             tracing::info!(listen = %cfg.listen, "serving HTTPS");
+            // A plain line a person can click, apart from the structured log.
+            println!("Blindvault is running at https://{}/", cfg.listen);
             axum_server::bind_rustls(cfg.listen, tls)
                 .serve(router)
                 .await?;
@@ -61,6 +63,10 @@ async fn run(cfg: Config) -> Result<(), Box<dyn std::error::Error>> {
         _ => {
             let listener = tokio::net::TcpListener::bind(cfg.listen).await?;
             tracing::info!(listen = %cfg.listen, "serving HTTP");
+            println!(
+                "Blindvault is running at http://{}/",
+                listener.local_addr()?
+            );
             axum::serve(listener, router)
                 .with_graceful_shutdown(shutdown())
                 .await?;
