@@ -300,22 +300,23 @@ pub struct RotateRequest {
     pub name: String,
 }
 
-async fn ids(
+/// Refuses a rotation that does not re-wrap exactly the vault's current rows
+/// of one kind (`sql` selects their ids into `col`): a key left wrapped under
+/// the old vault key would stay readable by the member just removed.
+async fn require_exactly<V>(
     tx: &mut crate::db::Tx,
-    sql: &str,
     vault: &str,
-    col: &str,
-) -> Result<BTreeSet<String>, sqlx::Error> {
-    sqlx::query(sql)
+    what: &str,
+    (sql, col): (&str, &str),
+    given: &BTreeMap<String, V>,
+) -> ApiResult<()> {
+    let have: BTreeSet<String> = sqlx::query(sql)
         .bind(vault)
         .fetch_all(&mut **tx)
         .await?
         .iter()
         .map(|r| r.try_get(col))
-        .collect()
-}
-
-fn same_set<V>(what: &str, given: &BTreeMap<String, V>, have: &BTreeSet<String>) -> ApiResult<()> {
+        .collect::<Result<_, sqlx::Error>>()?;
     if given.keys().eq(have.iter()) {
         Ok(())
     } else {
@@ -361,38 +362,20 @@ async fn rotate(
     let (mut tx, seq) = st.db.write_tx().await?;
     recheck(&mut tx, &who, &vault, Role::Admin).await?;
     let revision = bump_vault(&mut tx, &vault, req.base_revision, seq).await?;
-    let members = ids(
-        &mut tx,
+    let members = (
         "SELECT account_id FROM members WHERE vault_id = $1",
-        &vault,
         "account_id",
-    )
-    .await?;
-    same_set("members", &req.members, &members)?;
-    let tokens = ids(
-        &mut tx,
+    );
+    require_exactly(&mut tx, &vault, "members", members, &req.members).await?;
+    let tokens = (
         "SELECT token_id FROM token_grants WHERE vault_id = $1",
-        &vault,
         "token_id",
-    )
-    .await?;
-    same_set("tokens", &req.tokens, &tokens)?;
-    let items = ids(
-        &mut tx,
-        "SELECT id FROM items WHERE vault_id = $1",
-        &vault,
-        "id",
-    )
-    .await?;
-    same_set("items", &req.items, &items)?;
-    let folders = ids(
-        &mut tx,
-        "SELECT id FROM folders WHERE vault_id = $1",
-        &vault,
-        "id",
-    )
-    .await?;
-    same_set("folders", &req.folders, &folders)?;
+    );
+    require_exactly(&mut tx, &vault, "tokens", tokens, &req.tokens).await?;
+    let items = ("SELECT id FROM items WHERE vault_id = $1", "id");
+    require_exactly(&mut tx, &vault, "items", items, &req.items).await?;
+    let folders = ("SELECT id FROM folders WHERE vault_id = $1", "id");
+    require_exactly(&mut tx, &vault, "folders", folders, &req.folders).await?;
     sqlx::query("UPDATE vaults SET name = $1 WHERE id = $2")
         .bind(&req.name)
         .bind(&vault)
