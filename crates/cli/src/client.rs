@@ -51,6 +51,11 @@ impl Client {
         self.request("POST", path, Some(body))
     }
 
+    /// A revision-checked replace (`{base_revision, …}`; 409 when stale).
+    pub fn put<T: DeserializeOwned>(&self, path: &str, body: &Value) -> CliResult<T> {
+        self.request("PUT", path, Some(body))
+    }
+
     /// A call whose answer body (204, or one we do not need) is ignored.
     pub fn post_unit(&self, path: &str, body: Option<&Value>) -> CliResult<()> {
         self.request::<Value>("POST", path, body).map(|_| ())
@@ -73,7 +78,11 @@ impl Client {
                 req.call()
             }
             _ => {
-                let mut req = self.agent.post(&url);
+                let mut req = if method == "PUT" {
+                    self.agent.put(&url)
+                } else {
+                    self.agent.post(&url)
+                };
                 if let Some(a) = &auth {
                     req = req.header("Authorization", a);
                 }
