@@ -17,6 +17,8 @@ const SHORTCUT_MS = 10_000;
 const pending = new Map();
 /** tab id -> time of the fill-login keyboard command (the user gesture). */
 const shortcutAt = new Map();
+/** tab id -> the answer to a 'submitted' still being worked out, which the next page awaits. */
+const submitting = new Map();
 
 function nonce() {
   return [...crypto.getRandomValues(new Uint8Array(16))].map((b) => b.toString(16).padStart(2, '0')).join('');
@@ -212,6 +214,7 @@ const pageOps = {
   /** A page loaded after a submit asks whether a save offer is waiting for it. */
   async pendingSave(msg, sender, origin) {
     if (sender.frameId !== 0) return { result: 'none' };
+    await submitting.get(sender.tab.id);
     for (const [k, p] of pending) {
       if (p.kind === 'save' && p.tabId === sender.tab.id && p.origin === origin) return { result: 'offer', nonce: k };
     }
@@ -273,7 +276,7 @@ const frameOps = {
 
 chrome.runtime.onMessage.addListener((msg, sender, reply) => {
   if (!msg || typeof msg.op !== 'string' || msg.to === 'offscreen') return false;
-  (async () => {
+  const work = (async () => {
     try {
       if (frameOps[msg.op]) return reply(await frameOps[msg.op](msg, sender));
       const fn = pageOps[msg.op];
@@ -286,6 +289,14 @@ chrome.runtime.onMessage.addListener((msg, sender, reply) => {
       return reply({ result: 'error', error: errorCode(e) });
     }
   })();
+  // A form post navigates at once; the next page's pendingSave must see this offer.
+  if (msg.op === 'submitted' && sender.tab) {
+    const tabId = sender.tab.id;
+    submitting.set(tabId, work);
+    work.finally(() => {
+      if (submitting.get(tabId) === work) submitting.delete(tabId);
+    });
+  }
   return true;
 });
 

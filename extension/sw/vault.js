@@ -95,7 +95,12 @@ export async function login(server, email, password, progress) {
   Object.assign(state, { server, email, token: res.token, account });
   progress('sync');
   await sync();
-  await writeSessionCopy(res.account.wrapped_private_key);
+  try {
+    await writeSessionCopy(res.account.wrapped_private_key);
+  } catch {
+    // Still unlocked; a worker restart will then ask to unlock again.
+    await chrome.storage.session.remove(SESSION_KEY);
+  }
   return status();
 }
 

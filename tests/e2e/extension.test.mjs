@@ -84,6 +84,15 @@ async function worker() {
   return w || ctx.waitForEvent('serviceworker', { timeout: WAIT });
 }
 
+/** CDP ServiceWorker.stopAllWorkers, as the browser does to an idle worker; its memory goes. */
+async function stopWorker() {
+  await (await worker()).evaluate(() => { self.__testMarker = true; });
+  const cdp = await ctx.newCDPSession(popup);
+  await cdp.send('ServiceWorker.enable');
+  await cdp.send('ServiceWorker.stopAllWorkers');
+  await cdp.detach();
+}
+
 describe('browser extension', { timeout: 10 * 60_000 }, () => {
   before(async () => {
     assert.ok(existsSync(join(EXT, 'manifest.json')) && existsSync(join(EXT, 'pkg', 'blindvault_bg.wasm')),
@@ -306,13 +315,9 @@ describe('browser extension', { timeout: 10 * 60_000 }, () => {
   });
 
   it('survives a service worker stop: still unlocked from session storage, and fills', async () => {
-    const cdp = await ctx.newCDPSession(popup);
-    const before = await worker();
-    const closed = new Promise((r) => before.once('close', r));
-    await cdp.send('ServiceWorker.enable');
-    await cdp.send('ServiceWorker.stopAllWorkers');
-    await closed;
+    await stopWorker();
     await openPopup();
+    assert.equal(await (await worker()).evaluate(() => self.__testMarker), undefined, 'a fresh worker');
     await popup.locator('#items li', { hasText: 'Example Site Login' }).waitFor({ timeout: WAIT });
     const page = await ctx.newPage();
     await page.goto(`${A}/login`);
@@ -335,10 +340,7 @@ describe('browser extension', { timeout: 10 * 60_000 }, () => {
     const w = await worker();
     // As after a browser restart: the offscreen document (which holds S) is gone.
     await w.evaluate(() => chrome.offscreen.closeDocument());
-    const cdp = await ctx.newCDPSession(popup);
-    const closed = new Promise((r) => w.once('close', r));
-    await cdp.send('ServiceWorker.stopAllWorkers');
-    await closed;
+    await stopWorker();
     await openPopup();
     await popup.locator('#login-screen:not([hidden])').waitFor({ timeout: WAIT });
     const stored = await (await worker()).evaluate(() => chrome.storage.session.get(null));
