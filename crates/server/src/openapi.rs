@@ -24,6 +24,9 @@ use crate::routes::accounts::{
 use crate::routes::folders::{CreateFolder, FolderView, UpdateFolder};
 use crate::routes::items::{BaseRevision, CreateItem, HistoryEntry, ItemView, UpdateItem};
 use crate::routes::members::{MemberView, Rewrapped, RotateRequest, UpsertMember};
+use crate::routes::share_requests::{
+    CollectedAnswer, CreateShareRequest, CreatedShareRequest, ShareRequestAnswer,
+};
 use crate::routes::shares::{CreateShare, CreatedShare, OpenedShare};
 use crate::routes::sync::{AttachmentView, Removed, SyncResponse};
 use crate::routes::tokens::{CreateToken, CreatedToken, Grant};
@@ -69,6 +72,10 @@ use crate::routes::vaults::{CreateVault, RenameVault, VaultView};
         CreateShare,
         CreatedShare,
         OpenedShare,
+        CreateShareRequest,
+        CreatedShareRequest,
+        ShareRequestAnswer,
+        CollectedAnswer,
         CreateToken,
         CreatedToken,
         Grant,
@@ -395,6 +402,42 @@ pub const OPERATIONS: &[Operation] = &[
         "204",
         None,
         false,
+    ),
+    (
+        "POST",
+        "/share-requests",
+        "Open a request-a-secret slot",
+        Some("CreateShareRequest"),
+        "201",
+        Some("CreatedShareRequest"),
+        true,
+    ),
+    (
+        "POST",
+        "/share-requests/{id}/answer",
+        "Answer a request once (HPKE-sealed in the browser); 404 for every refusal",
+        Some("ShareRequestAnswer"),
+        "204",
+        None,
+        false,
+    ),
+    (
+        "POST",
+        "/share-requests/{id}/collect",
+        "The answer, once (then the slot is deleted), or null (owner)",
+        None,
+        "200",
+        Some("CollectedAnswer"),
+        true,
+    ),
+    (
+        "DELETE",
+        "/share-requests/{id}",
+        "Cancel a request slot (owner)",
+        None,
+        "204",
+        None,
+        true,
     ),
     (
         "GET",

@@ -60,7 +60,10 @@ pub struct Db {
 }
 
 /// Migrations in order; the index + 1 is the schema version.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_init.sql"),
+    include_str!("migrations/0003_share_requests.sql"),
+];
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbInitError {

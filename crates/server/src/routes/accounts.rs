@@ -589,6 +589,7 @@ async fn delete_account(
         ("DELETE FROM members WHERE account_id = $1", 0),
         ("DELETE FROM sessions WHERE account_id = $1", 0),
         ("DELETE FROM shares WHERE owner = $1", 0),
+        ("DELETE FROM share_requests WHERE owner = $1", 0),
         ("DELETE FROM accounts WHERE id = $1", 0),
     ] {
         sqlx::query(sql).bind(&who.id).execute(&mut *tx).await?;

@@ -13,6 +13,7 @@ pub mod audit;
 pub mod folders;
 pub mod items;
 pub mod members;
+pub mod share_requests;
 pub mod shares;
 pub mod sync;
 pub mod tokens;
@@ -33,6 +34,7 @@ pub fn api_router() -> Router<AppState> {
         .merge(attachments::router())
         .merge(sync::router())
         .merge(shares::router().layer(normal))
+        .merge(share_requests::router().layer(normal))
         .merge(tokens::router().layer(normal))
         .merge(audit::router())
         .merge(crate::openapi::router())
