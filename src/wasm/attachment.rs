@@ -36,6 +36,28 @@ pub struct AttachmentEncryptor {
     header: Option<Vec<u8>>,
 }
 
+/// Constructors for other contexts (secret shares, src/wasm/share.rs).
+impl AttachmentEncryptor {
+    pub(crate) fn with_context(
+        key: &attachment::AttachmentKey,
+        ctx: &Context,
+    ) -> Result<AttachmentEncryptor, JsError> {
+        let (inner, header) = Encryptor::new(key, ctx).map_err(js_err)?;
+        Ok(Self {
+            inner: Some(inner),
+            header: Some(header),
+        })
+    }
+}
+
+impl AttachmentDecryptor {
+    pub(crate) fn with_context(key: &attachment::AttachmentKey, ctx: &Context) -> Self {
+        Self {
+            inner: Some(Decryptor::new(key, ctx)),
+        }
+    }
+}
+
 #[wasm_bindgen]
 impl AttachmentEncryptor {
     #[wasm_bindgen(constructor)]

@@ -18,6 +18,7 @@ mod generator;
 mod items;
 mod keys;
 mod password;
+mod share;
 mod webcrypto;
 
 use wasm_bindgen::prelude::*;
