@@ -29,6 +29,9 @@ pub struct Settings {
     pub max_json_body: usize,
     pub login_failures_per_account: u32,
     pub login_failures_per_client: u32,
+    /// Reverse proxies whose X-Forwarded-For is believed (`--trusted-proxy`);
+    /// empty: the TCP peer is the client.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl Settings {
@@ -43,6 +46,7 @@ impl Settings {
             max_json_body: 64 * 1024 * 1024,
             login_failures_per_account: 10,
             login_failures_per_client: 100,
+            trusted_proxies: Vec::new(),
         }
     }
 }

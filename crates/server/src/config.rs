@@ -61,6 +61,15 @@ pub struct Config {
     /// Largest attachment in bytes.
     #[arg(long, default_value_t = 100 * 1024 * 1024)]
     pub max_attachment_bytes: u64,
+    /// A reverse proxy (CIDR, e.g. 127.0.0.1/32) whose X-Forwarded-For names
+    /// the client for rate limits and the audit log; repeat the flag or
+    /// comma-separate in the variable. Without it X-Forwarded-For is ignored.
+    #[arg(
+        long = "trusted-proxy",
+        env = "BLINDVAULT_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Attachment bytes per account.
     #[arg(long, default_value_t = 1024 * 1024 * 1024)]
     pub account_quota_bytes: u64,

@@ -1,13 +1,15 @@
 //! Request extractors with specific 400 messages and the client address.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
+use ipnet::IpNet;
 use serde::de::DeserializeOwned;
 
+use crate::app::AppState;
 use crate::error::ApiError;
 
 /// `Json<T>` whose rejections become our JSON errors. serde's messages can
@@ -74,22 +76,63 @@ pub fn redact_quoted(s: &str) -> String {
     out
 }
 
-/// The peer address (for rate limits and the audit log); "unknown" when the
-/// server runs without connect info (tests through `oneshot`).
+/// The client address (for rate limits and the audit log): the TCP peer, or,
+/// when the peer is a trusted reverse proxy (`--trusted-proxy`), the address
+/// that proxy reports in `X-Forwarded-For`. "unknown" when the server runs
+/// without connect info (tests through `oneshot`).
 #[derive(Clone, Debug)]
 pub struct ClientAddr(pub String);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+impl FromRequestParts<AppState> for ClientAddr {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let ip = parts
+    async fn from_request_parts(parts: &mut Parts, st: &AppState) -> Result<Self, Self::Rejection> {
+        let Some(peer) = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
-            .map(|ci| ci.0.ip().to_string())
-            .unwrap_or_else(|| "unknown".to_string());
-        Ok(ClientAddr(ip))
+            .map(|ci| ci.0.ip())
+        else {
+            return Ok(ClientAddr("unknown".to_string()));
+        };
+        let proxies = &st.settings.trusted_proxies;
+        Ok(ClientAddr(
+            forwarded_client(peer, &parts.headers, proxies).to_string(),
+        ))
     }
+}
+
+/// The client a chain of trusted proxies forwarded for. X-Forwarded-For is
+/// "client, proxy1, proxy2", each proxy appending the address it received
+/// from; only the entries our own proxies appended can be trusted, so it is
+/// read from the right, skipping trusted proxies, and the first address that
+/// is not one of them is the client. Anything else a client wrote to the left
+/// is ignored, so a client cannot pick its own address to dodge the login
+/// rate limit. An untrusted peer's header is ignored altogether, as is a
+/// malformed entry (the walk stops at the last address that parsed).
+pub fn forwarded_client(peer: IpAddr, headers: &HeaderMap, trusted: &[IpNet]) -> IpAddr {
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|n| n.contains(ip));
+    if !is_trusted(&peer) {
+        return peer;
+    }
+    let entries: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .flat_map(|v| v.to_str().unwrap_or("").split(','))
+        .map(str::trim)
+        .collect();
+    let mut client = peer;
+    for e in entries.iter().rev() {
+        match e.parse::<IpAddr>() {
+            Ok(ip) => {
+                client = ip;
+                if !is_trusted(&ip) {
+                    break;
+                }
+            }
+            Err(_) => break,
+        }
+    }
+    client
 }
 
 /// `Query<T>` whose rejection is our JSON 400.
@@ -114,8 +157,61 @@ where
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
-    use super::redact_quoted;
+    use super::{forwarded_client, redact_quoted};
+    use axum::http::{HeaderMap, HeaderValue};
+    use std::net::IpAddr;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn forwarded_for_is_read_only_from_trusted_proxies() {
+        let trusted = ["10.0.0.0/8".parse().unwrap(), "::1/128".parse().unwrap()];
+        let mut h = HeaderMap::new();
+        h.insert(
+            "x-forwarded-for",
+            HeaderValue::from_static("6.6.6.6, 203.0.113.9, 10.1.2.3"),
+        );
+        // Untrusted peer: its header is ignored.
+        assert_eq!(
+            forwarded_client(ip("198.51.100.1"), &h, &trusted),
+            ip("198.51.100.1")
+        );
+        // Trusted peer: rightmost untrusted entry; the spoofed 6.6.6.6 on the left is ignored.
+        assert_eq!(
+            forwarded_client(ip("10.0.0.1"), &h, &trusted),
+            ip("203.0.113.9")
+        );
+        assert_eq!(forwarded_client(ip("::1"), &h, &trusted), ip("203.0.113.9"));
+        // No header: the proxy itself.
+        assert_eq!(
+            forwarded_client(ip("10.0.0.1"), &HeaderMap::new(), &trusted),
+            ip("10.0.0.1")
+        );
+        // Garbage stops the walk at the last address that parsed.
+        let mut bad = HeaderMap::new();
+        bad.insert(
+            "x-forwarded-for",
+            HeaderValue::from_static("1.2.3.4, nonsense"),
+        );
+        assert_eq!(
+            forwarded_client(ip("10.0.0.1"), &bad, &trusted),
+            ip("10.0.0.1")
+        );
+        // Two header lines are one list, in order.
+        let mut two = HeaderMap::new();
+        two.append("x-forwarded-for", HeaderValue::from_static("203.0.113.7"));
+        two.append("x-forwarded-for", HeaderValue::from_static("10.9.9.9"));
+        assert_eq!(
+            forwarded_client(ip("10.0.0.1"), &two, &trusted),
+            ip("203.0.113.7")
+        );
+        // Nothing trusted: never read.
+        assert_eq!(forwarded_client(ip("10.0.0.1"), &h, &[]), ip("10.0.0.1"));
+    }
 
     #[test]
     fn quoted_values_are_redacted() {

@@ -24,6 +24,7 @@ use crate::routes::accounts::{
 use crate::routes::folders::{CreateFolder, FolderView, UpdateFolder};
 use crate::routes::items::{BaseRevision, CreateItem, HistoryEntry, ItemView, UpdateItem};
 use crate::routes::members::{MemberView, Rewrapped, RotateRequest, UpsertMember};
+use crate::routes::overview_snapshot::{OverviewSnapshot, PutOverviewSnapshot, SnapshotRevision};
 use crate::routes::share_requests::{
     CollectedAnswer, CreateShareRequest, CreatedShareRequest, ShareRequestAnswer,
 };
@@ -66,6 +67,9 @@ use crate::routes::vaults::{CreateVault, RenameVault, VaultView};
         BaseRevision,
         ItemView,
         HistoryEntry,
+        OverviewSnapshot,
+        PutOverviewSnapshot,
+        SnapshotRevision,
         SyncResponse,
         Removed,
         AttachmentView,
@@ -338,6 +342,24 @@ pub const OPERATIONS: &[Operation] = &[
         None,
         "200",
         None,
+        true,
+    ),
+    (
+        "GET",
+        "/vaults/{vault}/overview-snapshot",
+        "The vault's overview snapshot (read; 404 not_found when none)",
+        None,
+        "200",
+        Some("OverviewSnapshot"),
+        true,
+    ),
+    (
+        "PUT",
+        "/vaults/{vault}/overview-snapshot",
+        "Replace the overview snapshot (write; base_revision 0 = none yet; 409 with current.revision if stale; up to 16 MiB)",
+        Some("PutOverviewSnapshot"),
+        "200",
+        Some("SnapshotRevision"),
         true,
     ),
     (

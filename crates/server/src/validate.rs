@@ -12,6 +12,9 @@ use crate::error::ApiError;
 pub const MAX_ITEM_ENVELOPE: usize = 256 * 1024;
 pub const MAX_SMALL_ENVELOPE: usize = 16 * 1024;
 pub const MAX_SHARE_CIPHERTEXT: usize = 256 * 1024;
+/// One JWE holding every item overview of a vault (the web vault's fast
+/// open); 10 000 overviews of ~1 KiB fit with room to spare.
+pub const MAX_OVERVIEW_SNAPSHOT: usize = 16 * 1024 * 1024;
 pub const MAX_EMAIL: usize = 254; // RFC 5321 §4.5.3.1.3 path limit minus brackets
 
 /// Client-chosen ids: `[A-Za-z0-9_-]{1,64}`.

@@ -241,12 +241,91 @@ async fn register_rejects_bad_input(s: &TestServer) {
     let big = json!({"email": "a".repeat(5 * 1024 * 1024)});
     let (st, v) = s.post("/api/v1/accounts/prelogin", None, big).await;
     assert_eq!(st, StatusCode::PAYLOAD_TOO_LARGE, "{v}");
-    // Duplicate.
+    // The same account id again: 409, whatever the email.
     let (st, _) = s.post("/api/v1/accounts", None, ok.clone()).await;
     assert_eq!(st, StatusCode::CREATED);
     let (st, v) = s.post("/api/v1/accounts", None, ok).await;
     assert_eq!(st, StatusCode::CONFLICT);
-    assert_eq!(v["error"], "account_exists");
+    assert_eq!(v["error"], "account_id_taken");
+    let mut other_email = register_body("carol", &rand_b64(32));
+    other_email["email"] = json!("someone-new@example.org");
+    assert_eq!(
+        s.post("/api/v1/accounts", None, other_email).await.0,
+        StatusCode::CONFLICT
+    );
+}
+
+/// Registering a taken email answers exactly like a new registration, so it
+/// does not reveal which emails have accounts; the real owner is untouched,
+/// and the registrant finds out at login, which fails like a wrong password.
+async fn registering_a_taken_email_reveals_nothing(s: &TestServer) {
+    let owner_key = rand_b64(32);
+    let owner = register_body("owner1", &owner_key);
+    let (st, first) = s.post("/api/v1/accounts", None, owner.clone()).await;
+    assert_eq!(st, StatusCode::CREATED);
+    let (_, pre_before) = s
+        .post(
+            "/api/v1/accounts/prelogin",
+            None,
+            json!({"email": "owner1@example.org"}),
+        )
+        .await;
+
+    let intruder_key = rand_b64(32);
+    let mut dup = register_body("intruder1", &intruder_key);
+    dup["email"] = json!("Owner1@Example.org");
+    let (st, v) = s.post("/api/v1/accounts", None, dup).await;
+    assert_eq!(st, StatusCode::CREATED, "{v}");
+    assert_eq!(v, json!({"account_id": "intruder1"}));
+    // Same shape as a fresh registration.
+    let keys = |v: &serde_json::Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+    assert_eq!(keys(&v), keys(&first));
+
+    // The real owner is unaffected: same prelogin answer, login works.
+    let (_, pre_after) = s
+        .post(
+            "/api/v1/accounts/prelogin",
+            None,
+            json!({"email": "owner1@example.org"}),
+        )
+        .await;
+    assert_eq!(pre_before, pre_after);
+    assert_eq!(pre_after["account_id"], "owner1");
+    let (st, _) = s
+        .post(
+            "/api/v1/accounts/login",
+            None,
+            json!({"account_id": "owner1", "auth_key": owner_key}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    // The registrant's login fails as an unknown account / wrong password.
+    let (st, v) = s
+        .post(
+            "/api/v1/accounts/login",
+            None,
+            json!({"account_id": "intruder1", "auth_key": intruder_key}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::UNAUTHORIZED, "{v}");
+    let (st, _) = s
+        .post(
+            "/api/v1/accounts/login",
+            None,
+            json!({"account_id": "owner1", "auth_key": intruder_key}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::UNAUTHORIZED);
+    // The attempt is on the record.
+    use sqlx::Row;
+    let n: i64 = sqlx::query(
+        "SELECT COUNT(*) AS n FROM audit WHERE chain = 'global' AND action = 'account.register' AND outcome = 'email_taken'",
+    )
+    .fetch_one(&s.state.db.pool)
+    .await
+    .unwrap()
+    .get("n");
+    assert_eq!(n, 1);
 }
 
 async fn login_failures_are_rate_limited(s: &TestServer) {
@@ -433,6 +512,7 @@ both_backends!(
     login_failures_are_rate_limited,
     change_password_swaps_and_revokes,
     delete_account_and_lookup,
+    registering_a_taken_email_reveals_nothing,
 );
 
 /// Unauthenticated endpoints refuse bodies far below the app-wide limit.

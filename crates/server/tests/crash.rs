@@ -66,9 +66,29 @@ async fn http(
         .ok_or_else(|| std::io::Error::other("no status line"))?;
     let json = text
         .split_once("\r\n\r\n")
-        .map(|(_, b)| serde_json::from_str(b).unwrap_or(Value::Null))
+        .map(|(head, b)| {
+            let chunked = head
+                .to_ascii_lowercase()
+                .contains("transfer-encoding: chunked");
+            let body = if chunked { dechunk(b) } else { b.to_string() };
+            serde_json::from_str(&body).unwrap_or(Value::Null)
+        })
         .unwrap_or(Value::Null);
     Ok((status, json))
+}
+
+/// Decodes an HTTP/1.1 chunked body (RFC 9112 §7.1; sync streams its body).
+fn dechunk(mut b: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, rest)) = b.split_once("\r\n") {
+        let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+        if n == 0 || rest.len() < n {
+            break;
+        }
+        out.push_str(&rest[..n]);
+        b = rest[n..].trim_start_matches("\r\n");
+    }
+    out
 }
 
 async fn wait_up(port: u16) {

@@ -10,6 +10,11 @@ use std::time::Duration;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{Any, AnyPool, Row, Transaction};
 
+pub mod group_commit;
+
+use crate::error::ApiResult;
+use group_commit::{GroupCommit, JobFuture};
+
 /// Which database the `Any` pool talks to; decides only how a write
 /// transaction is opened.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -57,11 +62,14 @@ pub struct Db {
     /// Write transactions: one connection on SQLite, `pool` on PostgreSQL.
     writer: AnyPool,
     pub backend: Backend,
+    /// SQLite only: the queue to the one task that commits writes in groups.
+    group: Option<GroupCommit>,
 }
 
 /// Migrations in order; the index + 1 is the schema version.
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_init.sql"),
+    include_str!("migrations/0002_overview_snapshot.sql"),
     include_str!("migrations/0003_share_requests.sql"),
 ];
 
@@ -137,10 +145,12 @@ impl Db {
                 .await?;
             (pool.clone(), pool)
         };
+        let group = (backend == Backend::Sqlite).then(|| GroupCommit::start(writer.clone()));
         let db = Db {
             pool,
             writer,
             backend,
+            group,
         };
         db.migrate().await?;
         Ok(db)
@@ -184,6 +194,25 @@ impl Db {
         let mut tx = self.write_tx_raw().await?;
         let seq = next_seq(&mut tx).await?;
         Ok((tx, seq))
+    }
+
+    /// Runs `f` in a write transaction with a fresh `seq` and commits it if
+    /// `f` returns Ok; an Err rolls back everything `f` did. On SQLite the
+    /// transaction is shared with other concurrent writes (group commit,
+    /// `group_commit.rs`): one fsync for many requests. On PostgreSQL each
+    /// call is its own transaction on the pool, as before.
+    pub async fn write<T, F>(&self, f: F) -> ApiResult<T>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut Tx, i64) -> JobFuture<'c, T> + Send + 'static,
+    {
+        if let Some(group) = &self.group {
+            return group.write(f).await;
+        }
+        let (mut tx, seq) = self.write_tx().await?;
+        let v = f(&mut tx, seq).await?;
+        tx.commit().await?;
+        Ok(v)
     }
 }
 

@@ -114,34 +114,48 @@ async fn register(
     b64u_exact("public_key", &req.public_key, 32)?;
     let auth = b64u_exact("auth_key", &req.auth_key, 32)?;
     let (mut tx, _) = st.db.write_tx().await?;
-    let taken = sqlx::query("SELECT 1 AS one FROM accounts WHERE id = $1 OR email = $2")
+    // The id is checked first and alone: a taken id is 409 whatever the
+    // email, so the answer for a given id never depends on the email.
+    let id_taken = sqlx::query("SELECT 1 AS one FROM accounts WHERE id = $1")
         .bind(&req.account_id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .is_some();
+    if id_taken {
+        return Err(ApiError::conflict(
+            "account_id_taken",
+            "this account id is taken; choose another random id",
+        ));
+    }
+    // A taken email gets the same 201 as a new account, and nothing about
+    // the existing account changes: answering 409 would tell anyone which
+    // emails have accounts. The registrant learns it at login, which fails
+    // like a wrong password (prelogin hands out the real account's salt).
+    // Both paths commit one audit entry, so they also cost the same fsync.
+    let email_taken = sqlx::query("SELECT 1 AS one FROM accounts WHERE email = $1")
         .bind(&email)
         .fetch_optional(&mut *tx)
         .await?
         .is_some();
-    if taken {
-        return Err(ApiError::conflict(
-            "account_exists",
-            "an account with this id or email already exists",
-        ));
+    let outcome = if email_taken { "email_taken" } else { "ok" };
+    if !email_taken {
+        sqlx::query(
+            "INSERT INTO accounts (id, email, kdf_alg, kdf_iterations, kdf_salt, wrapped_account_key, public_key, \
+             wrapped_private_key, auth_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(&req.account_id)
+        .bind(&email)
+        .bind(&req.kdf.alg)
+        .bind(i64::try_from(req.kdf.iterations).unwrap_or(i64::MAX))
+        .bind(&req.kdf.salt)
+        .bind(&req.wrapped_account_key)
+        .bind(&req.public_key)
+        .bind(&req.wrapped_private_key)
+        .bind(sha256_hex(&auth))
+        .bind(now())
+        .execute(&mut *tx)
+        .await?;
     }
-    sqlx::query(
-        "INSERT INTO accounts (id, email, kdf_alg, kdf_iterations, kdf_salt, wrapped_account_key, public_key, \
-         wrapped_private_key, auth_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-    )
-    .bind(&req.account_id)
-    .bind(&email)
-    .bind(&req.kdf.alg)
-    .bind(i64::try_from(req.kdf.iterations).unwrap_or(i64::MAX))
-    .bind(&req.kdf.salt)
-    .bind(&req.wrapped_account_key)
-    .bind(&req.public_key)
-    .bind(&req.wrapped_private_key)
-    .bind(sha256_hex(&auth))
-    .bind(now())
-    .execute(&mut *tx)
-    .await?;
     let actor = format!("account:{}", req.account_id);
     audit::append(
         &mut tx,
@@ -151,7 +165,7 @@ async fn register(
             action: "account.register",
             object: &actor,
             client: &client,
-            outcome: "ok",
+            outcome,
         },
     )
     .await?;

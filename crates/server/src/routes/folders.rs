@@ -10,14 +10,13 @@ use sqlx::Row;
 use utoipa::ToSchema;
 
 use crate::app::AppState;
-use crate::audit::{self, vault_chain, Event};
-use crate::auth::{authorize, Principal};
+use crate::auth::Principal;
 use crate::db::{now, Tx};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiQuery, ClientAddr};
 use crate::roles::Role;
 use crate::routes::items::BaseRevision;
-use crate::routes::vaults::recheck;
+use crate::routes::vault_write::{vault_write, Target};
 use crate::validate::{self, MAX_SMALL_ENVELOPE};
 
 pub fn router() -> Router<AppState> {
@@ -75,29 +74,13 @@ pub struct UpdateFolder {
     pub envelope: String,
 }
 
-async fn audit_ok(
-    tx: &mut Tx,
-    who: &Principal,
-    vault: &str,
-    folder: &str,
-    action: &str,
-    client: &str,
-) -> ApiResult<()> {
-    let actor = who.actor();
-    let object = format!("folder:{vault}/{folder}");
-    audit::append(
-        tx,
-        Event {
-            chain: vault_chain(vault),
-            actor: &actor,
-            action,
-            object: &object,
-            client,
-            outcome: "ok",
-        },
-    )
-    .await?;
-    Ok(())
+fn target(vault: &str, action: &'static str, folder: &str) -> Target {
+    Target {
+        vault: vault.to_string(),
+        object: format!("folder:{vault}/{folder}"),
+        action,
+        min: Role::Write,
+    }
 }
 
 async fn create(
@@ -110,43 +93,33 @@ async fn create(
     validate::id("vault", &vault)?;
     validate::id("id", &req.id)?;
     validate::envelope("envelope", &req.envelope, MAX_SMALL_ENVELOPE)?;
-    authorize(
-        &st,
-        &who,
-        &vault,
-        Role::Write,
-        "folder.create",
-        &format!("folder:{vault}/{}", req.id),
-        &client,
-    )
+    let t = target(&vault, "folder.create", &req.id);
+    let view = vault_write(&st, &who, client, t, move |tx, seq| {
+        Box::pin(async move {
+            if let Some(cur) = load(tx, &vault, &req.id).await? {
+                return Err(ApiError::stale(json!(cur)));
+            }
+            let t = now();
+            sqlx::query("INSERT INTO folders (vault_id, id, envelope, revision, seq, updated_at) VALUES ($1, $2, $3, 1, $4, $5)")
+                .bind(&vault)
+                .bind(&req.id)
+                .bind(&req.envelope)
+                .bind(seq)
+                .bind(t)
+                .execute(&mut **tx)
+                .await?;
+            Ok(FolderView {
+                vault_id: vault,
+                id: req.id,
+                envelope: req.envelope,
+                revision: 1,
+                updated_at: t,
+                seq,
+            })
+        })
+    })
     .await?;
-    let (mut tx, seq) = st.db.write_tx().await?;
-    recheck(&mut tx, &who, &vault, Role::Write).await?;
-    if let Some(cur) = load(&mut tx, &vault, &req.id).await? {
-        return Err(ApiError::stale(json!(cur)));
-    }
-    let t = now();
-    sqlx::query("INSERT INTO folders (vault_id, id, envelope, revision, seq, updated_at) VALUES ($1, $2, $3, 1, $4, $5)")
-        .bind(&vault)
-        .bind(&req.id)
-        .bind(&req.envelope)
-        .bind(seq)
-        .bind(t)
-        .execute(&mut *tx)
-        .await?;
-    audit_ok(&mut tx, &who, &vault, &req.id, "folder.create", &client).await?;
-    tx.commit().await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(FolderView {
-            vault_id: vault,
-            id: req.id,
-            envelope: req.envelope,
-            revision: 1,
-            updated_at: t,
-            seq,
-        }),
-    ))
+    Ok((StatusCode::CREATED, Json(view)))
 }
 
 async fn update(
@@ -159,29 +132,13 @@ async fn update(
     validate::id("vault", &vault)?;
     validate::id("folder", &folder)?;
     validate::envelope("envelope", &req.envelope, MAX_SMALL_ENVELOPE)?;
-    authorize(
-        &st,
-        &who,
-        &vault,
-        Role::Write,
-        "folder.update",
-        &format!("folder:{vault}/{folder}"),
-        &client,
-    )
+    let t = target(&vault, "folder.update", &folder);
+    let view = vault_write(&st, &who, client, t, move |tx, seq| {
+        Box::pin(async move {
+            write_folder(tx, &vault, &folder, req.base_revision, &req.envelope, seq).await
+        })
+    })
     .await?;
-    let (mut tx, seq) = st.db.write_tx().await?;
-    recheck(&mut tx, &who, &vault, Role::Write).await?;
-    let view = write_folder(
-        &mut tx,
-        &vault,
-        &folder,
-        req.base_revision,
-        &req.envelope,
-        seq,
-    )
-    .await?;
-    audit_ok(&mut tx, &who, &vault, &folder, "folder.update", &client).await?;
-    tx.commit().await?;
     Ok(Json(view))
 }
 
@@ -223,38 +180,33 @@ async fn remove(
 ) -> ApiResult<StatusCode> {
     validate::id("vault", &vault)?;
     validate::id("folder", &folder)?;
-    authorize(
-        &st,
-        &who,
-        &vault,
-        Role::Write,
-        "folder.delete",
-        &format!("folder:{vault}/{folder}"),
-        &client,
-    )
+    let t = target(&vault, "folder.delete", &folder);
+    vault_write(&st, &who, client, t, move |tx, seq| {
+        Box::pin(async move {
+            let n = sqlx::query(
+                "DELETE FROM folders WHERE vault_id = $1 AND id = $2 AND revision = $3",
+            )
+            .bind(&vault)
+            .bind(&folder)
+            .bind(q.base_revision)
+            .execute(&mut **tx)
+            .await?
+            .rows_affected();
+            if n != 1 {
+                return Err(match load(tx, &vault, &folder).await? {
+                    Some(cur) => ApiError::stale(json!(cur)),
+                    None => ApiError::not_found("folder"),
+                });
+            }
+            sqlx::query("INSERT INTO tombstones (seq, kind, vault_id, object_id, account_id) VALUES ($1, 'folder', $2, $3, NULL)")
+                .bind(seq)
+                .bind(&vault)
+                .bind(&folder)
+                .execute(&mut **tx)
+                .await?;
+            Ok(())
+        })
+    })
     .await?;
-    let (mut tx, seq) = st.db.write_tx().await?;
-    recheck(&mut tx, &who, &vault, Role::Write).await?;
-    let n = sqlx::query("DELETE FROM folders WHERE vault_id = $1 AND id = $2 AND revision = $3")
-        .bind(&vault)
-        .bind(&folder)
-        .bind(q.base_revision)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-    if n != 1 {
-        return Err(match load(&mut tx, &vault, &folder).await? {
-            Some(cur) => ApiError::stale(json!(cur)),
-            None => ApiError::not_found("folder"),
-        });
-    }
-    sqlx::query("INSERT INTO tombstones (seq, kind, vault_id, object_id, account_id) VALUES ($1, 'folder', $2, $3, NULL)")
-        .bind(seq)
-        .bind(&vault)
-        .bind(&folder)
-        .execute(&mut *tx)
-        .await?;
-    audit_ok(&mut tx, &who, &vault, &folder, "folder.delete", &client).await?;
-    tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -12,13 +12,12 @@ use sqlx::Row;
 use utoipa::ToSchema;
 
 use crate::app::AppState;
-use crate::audit::{self, vault_chain, Event};
 use crate::auth::{authorize, Principal};
 use crate::db::{now, Tx};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiQuery, ClientAddr};
 use crate::roles::Role;
-use crate::routes::vaults::recheck;
+use crate::routes::vault_write::{vault_write, Target};
 use crate::validate::{self, MAX_ITEM_ENVELOPE};
 
 /// Older envelopes kept per item (the issue asks for "e.g. last 20").
@@ -111,53 +110,15 @@ pub struct BaseRevision {
     pub base_revision: i64,
 }
 
-struct Ctx {
-    actor: String,
-    object: String,
-    client: String,
-}
-
-async fn begin(
-    st: &AppState,
-    who: &Principal,
-    vault: &str,
-    item: &str,
-    min: Role,
-    action: &str,
-    client: String,
-) -> ApiResult<(Tx, i64, Ctx)> {
+fn target(vault: &str, item: &str, action: &'static str) -> ApiResult<Target> {
     validate::id("vault", vault)?;
     validate::id("item", item)?;
-    let object = format!("item:{vault}/{item}");
-    authorize(st, who, vault, min, action, &object, &client).await?;
-    let (mut tx, seq) = st.db.write_tx().await?;
-    recheck(&mut tx, who, vault, min).await?;
-    Ok((
-        tx,
-        seq,
-        Ctx {
-            actor: who.actor(),
-            object,
-            client,
-        },
-    ))
-}
-
-async fn finish(mut tx: Tx, vault: &str, action: &str, c: &Ctx) -> ApiResult<()> {
-    audit::append(
-        &mut tx,
-        Event {
-            chain: vault_chain(vault),
-            actor: &c.actor,
-            action,
-            object: &c.object,
-            client: &c.client,
-            outcome: "ok",
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
+    Ok(Target {
+        vault: vault.to_string(),
+        object: format!("item:{vault}/{item}"),
+        action,
+        min: Role::Write,
+    })
 }
 
 async fn create(
@@ -168,42 +129,37 @@ async fn create(
     ApiJson(req): ApiJson<CreateItem>,
 ) -> ApiResult<(StatusCode, Json<ItemView>)> {
     validate::envelope("envelope", &req.envelope, MAX_ITEM_ENVELOPE)?;
-    let (mut tx, seq, c) = begin(
-        &st,
-        &who,
-        &vault,
-        &req.id,
-        Role::Write,
-        "item.create",
-        client,
-    )
+    let t = target(&vault, &req.id, "item.create")?;
+    let view = vault_write(&st, &who, client, t, move |tx, seq| {
+        Box::pin(async move {
+            if let Some(cur) = load_item(&mut **tx, &vault, &req.id).await? {
+                return Err(ApiError::stale(json!(cur)));
+            }
+            let t = now();
+            sqlx::query(
+                "INSERT INTO items (vault_id, id, envelope, revision, seq, created_at, updated_at, trashed_at) \
+                 VALUES ($1, $2, $3, 1, $4, $5, $5, NULL)",
+            )
+            .bind(&vault)
+            .bind(&req.id)
+            .bind(&req.envelope)
+            .bind(seq)
+            .bind(t)
+            .execute(&mut **tx)
+            .await?;
+            Ok(ItemView {
+                vault_id: vault,
+                id: req.id,
+                envelope: req.envelope,
+                revision: 1,
+                created_at: t,
+                updated_at: t,
+                trashed_at: None,
+                seq,
+            })
+        })
+    })
     .await?;
-    if let Some(cur) = load_item(&mut *tx, &vault, &req.id).await? {
-        return Err(ApiError::stale(json!(cur)));
-    }
-    let t = now();
-    sqlx::query(
-        "INSERT INTO items (vault_id, id, envelope, revision, seq, created_at, updated_at, trashed_at) \
-         VALUES ($1, $2, $3, 1, $4, $5, $5, NULL)",
-    )
-    .bind(&vault)
-    .bind(&req.id)
-    .bind(&req.envelope)
-    .bind(seq)
-    .bind(t)
-    .execute(&mut *tx)
-    .await?;
-    let view = ItemView {
-        vault_id: vault.clone(),
-        id: req.id,
-        envelope: req.envelope,
-        revision: 1,
-        created_at: t,
-        updated_at: t,
-        trashed_at: None,
-        seq,
-    };
-    finish(tx, &vault, "item.create", &c).await?;
     Ok((StatusCode::CREATED, Json(view)))
 }
 
@@ -272,12 +228,17 @@ pub async fn write_envelope(
         .bind(old.updated_at)
         .execute(&mut **tx)
         .await?;
-    sqlx::query("DELETE FROM item_history WHERE vault_id = $1 AND item_id = $2 AND revision <= $3")
+    // Nothing to trim until the item has had more than HISTORY_LEN revisions.
+    if old.revision > HISTORY_LEN {
+        sqlx::query(
+            "DELETE FROM item_history WHERE vault_id = $1 AND item_id = $2 AND revision <= $3",
+        )
         .bind(vault)
         .bind(item)
         .bind(old.revision - HISTORY_LEN)
         .execute(&mut **tx)
         .await?;
+    }
     Ok(ItemView {
         envelope: envelope.to_string(),
         revision: base + 1,
@@ -295,18 +256,13 @@ async fn update(
     ApiJson(req): ApiJson<UpdateItem>,
 ) -> ApiResult<Json<ItemView>> {
     validate::envelope("envelope", &req.envelope, MAX_ITEM_ENVELOPE)?;
-    let (mut tx, seq, c) =
-        begin(&st, &who, &vault, &item, Role::Write, "item.update", client).await?;
-    let view = write_envelope(
-        &mut tx,
-        &vault,
-        &item,
-        req.base_revision,
-        &req.envelope,
-        seq,
-    )
+    let t = target(&vault, &item, "item.update")?;
+    let view = vault_write(&st, &who, client, t, move |tx, seq| {
+        Box::pin(async move {
+            write_envelope(tx, &vault, &item, req.base_revision, &req.envelope, seq).await
+        })
+    })
     .await?;
-    finish(tx, &vault, "item.update", &c).await?;
     Ok(Json(view))
 }
 
@@ -320,28 +276,32 @@ async fn set_trashed(
     trash: bool,
 ) -> ApiResult<Json<ItemView>> {
     let action = if trash { "item.trash" } else { "item.restore" };
-    let (mut tx, seq, c) = begin(&st, &who, &vault, &item, Role::Write, action, client).await?;
-    let t = now();
-    let n = sqlx::query(
-        "UPDATE items SET trashed_at = $1, revision = revision + 1, seq = $2, updated_at = $3 \
-         WHERE vault_id = $4 AND id = $5 AND revision = $6",
-    )
-    .bind(if trash { Some(t) } else { None })
-    .bind(seq)
-    .bind(t)
-    .bind(&vault)
-    .bind(&item)
-    .bind(base)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    if n != 1 {
-        return Err(stale_or_missing(&mut tx, &vault, &item).await);
-    }
-    let view = load_item(&mut *tx, &vault, &item)
-        .await?
-        .ok_or_else(|| ApiError::not_found("item"))?;
-    finish(tx, &vault, action, &c).await?;
+    let t = target(&vault, &item, action)?;
+    let view = vault_write(&st, &who, client, t, move |tx, seq| {
+        Box::pin(async move {
+            let t = now();
+            let n = sqlx::query(
+                "UPDATE items SET trashed_at = $1, revision = revision + 1, seq = $2, updated_at = $3 \
+                 WHERE vault_id = $4 AND id = $5 AND revision = $6",
+            )
+            .bind(if trash { Some(t) } else { None })
+            .bind(seq)
+            .bind(t)
+            .bind(&vault)
+            .bind(&item)
+            .bind(base)
+            .execute(&mut **tx)
+            .await?
+            .rows_affected();
+            if n != 1 {
+                return Err(stale_or_missing(tx, &vault, &item).await);
+            }
+            load_item(&mut **tx, &vault, &item)
+                .await?
+                .ok_or_else(|| ApiError::not_found("item"))
+        })
+    })
+    .await?;
     Ok(Json(view))
 }
 
@@ -373,22 +333,25 @@ async fn purge(
     Path((vault, item)): Path<(String, String)>,
     ApiQuery(q): ApiQuery<BaseRevision>,
 ) -> ApiResult<StatusCode> {
-    let (mut tx, seq, c) =
-        begin(&st, &who, &vault, &item, Role::Write, "item.purge", client).await?;
-    let cur = load_item(&mut *tx, &vault, &item)
-        .await?
-        .ok_or_else(|| ApiError::not_found("item"))?;
-    if cur.revision != q.base_revision {
-        return Err(ApiError::stale(json!(cur)));
-    }
-    if cur.trashed_at.is_none() {
-        return Err(ApiError::conflict(
-            "not_trashed",
-            "move the item to the trash before deleting it",
-        ));
-    }
-    let files = purge_rows(&mut tx, &vault, &item, seq).await?;
-    finish(tx, &vault, "item.purge", &c).await?;
+    let t = target(&vault, &item, "item.purge")?;
+    let files = vault_write(&st, &who, client, t, move |tx, seq| {
+        Box::pin(async move {
+            let cur = load_item(&mut **tx, &vault, &item)
+                .await?
+                .ok_or_else(|| ApiError::not_found("item"))?;
+            if cur.revision != q.base_revision {
+                return Err(ApiError::stale(json!(cur)));
+            }
+            if cur.trashed_at.is_none() {
+                return Err(ApiError::conflict(
+                    "not_trashed",
+                    "move the item to the trash before deleting it",
+                ));
+            }
+            Ok(purge_rows(tx, &vault, &item, seq).await?)
+        })
+    })
+    .await?;
     crate::routes::attachments::remove_files(&st.settings.data_dir, files).await;
     Ok(StatusCode::NO_CONTENT)
 }

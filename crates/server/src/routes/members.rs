@@ -408,6 +408,9 @@ async fn rotate(
     for (id, f) in &req.folders {
         write_folder(&mut tx, &vault, id, f.base_revision, &f.envelope, seq).await?;
     }
+    // The snapshot is sealed under the old vault key; the client uploads a
+    // fresh one (base_revision 0) after the rotation.
+    crate::routes::overview_snapshot::delete_snapshot(&mut tx, &vault).await?;
     audit::append(
         &mut tx,
         Event {

@@ -13,10 +13,12 @@ pub mod audit;
 pub mod folders;
 pub mod items;
 pub mod members;
+pub mod overview_snapshot;
 pub mod share_requests;
 pub mod shares;
 pub mod sync;
 pub mod tokens;
+pub mod vault_write;
 pub mod vaults;
 
 pub fn api_router() -> Router<AppState> {
@@ -31,6 +33,7 @@ pub fn api_router() -> Router<AppState> {
         .merge(members::router())
         .merge(folders::router().layer(normal))
         .merge(items::router().layer(normal))
+        .merge(overview_snapshot::router())
         .merge(attachments::router())
         .merge(sync::router())
         .merge(shares::router().layer(normal))

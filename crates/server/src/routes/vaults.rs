@@ -280,6 +280,7 @@ pub async fn delete_vault_rows(tx: &mut Tx, vault_id: &str) -> Result<Vec<String
     ] {
         sqlx::query(sql).bind(vault_id).execute(&mut **tx).await?;
     }
+    crate::routes::overview_snapshot::delete_snapshot(tx, vault_id).await?;
     // Each former member's next delta sync learns the vault is gone.
     for m in members {
         let seq = next_seq(tx).await?;

@@ -109,6 +109,11 @@ pub async fn fresh_pg_url() -> (String, PgDrop) {
 
 impl TestServer {
     pub async fn new(kind: Kind) -> TestServer {
+        TestServer::new_with(kind, |_| ()).await
+    }
+
+    /// [`TestServer::new`] with `tune` applied to the settings last.
+    pub async fn new_with(kind: Kind, tune: impl FnOnce(&mut Settings)) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(dir.path().join("www")).unwrap();
         std::fs::create_dir_all(dir.path().join("pkg")).unwrap();
@@ -134,6 +139,7 @@ impl TestServer {
         settings.max_json_body = 4 * 1024 * 1024;
         settings.max_attachment_bytes = 1024 * 1024;
         settings.account_quota_bytes = 3 * 1024 * 1024 / 2;
+        tune(&mut settings);
         let state = AppState::new(db, settings).await.unwrap();
         TestServer {
             app: app(state.clone()),
