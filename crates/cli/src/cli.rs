@@ -40,11 +40,45 @@ pub enum Command {
     /// Create and list vaults.
     #[command(subcommand)]
     Vault(VaultCmd),
-    /// Add, read, list and remove items. PATH is VAULT/ITEM.
+    /// Add, read, edit, list and remove items. PATH is VAULT/FOLDER/.../ITEM.
     #[command(subcommand)]
     Item(ItemCmd),
+    /// Encrypted file attachments of an item (streamed, chunked encryption).
+    #[command(subcommand)]
+    Attach(AttachCmd),
+    /// Write every vault this account can open to one password-protected file.
+    Export {
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
+    /// Import items from a bv export, a Bitwarden JSON export or a CSV file.
+    Import {
+        file: std::path::PathBuf,
+        #[arg(long, value_enum, default_value = "blindvault")]
+        format: ImportFormat,
+        /// Vault for bitwarden-json and csv imports (created if missing;
+        /// default "Imported"). A bv export keeps its own vault names.
+        #[arg(long)]
+        vault: Option<String>,
+    },
+    /// Service tokens for unattended use (BV_TOKEN).
+    #[command(subcommand)]
+    Token(TokenCmd),
+    /// Show a vault's audit log; --verify recomputes its hash chain here.
+    Audit {
+        #[arg(long)]
+        vault: Option<String>,
+        #[arg(long)]
+        verify: bool,
+    },
     /// Generate a random password or (with --words) a passphrase.
     Generate(GenerateArgs),
+    /// Rotate the passwords of every database item under PATH (cron-safe).
+    #[command(subcommand)]
+    Rotate(RotateCmd),
+    /// One-time secret links, the sharing pages' format: create, open, delete.
+    #[command(subcommand)]
+    Share(crate::commands::share::ShareCmd),
 }
 
 #[derive(Subcommand)]
@@ -62,6 +96,87 @@ pub enum VaultCmd {
     Create { name: String },
     /// List the vaults this account can open.
     List,
+    /// Give the account with EMAIL access to vault NAME (shows its key's fingerprint).
+    Share {
+        name: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long, value_enum)]
+        role: Role,
+    },
+    /// List a vault's members, their roles and key fingerprints.
+    Members { name: String },
+    /// Remove a member, then rotate the vault key (all or nothing).
+    RemoveMember {
+        name: String,
+        #[arg(long)]
+        email: String,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum Role {
+    Read,
+    Write,
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Read => "read",
+            Role::Write => "write",
+            Role::Admin => "admin",
+        }
+    }
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum TokenRole {
+    Read,
+    Write,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ImportFormat {
+    Blindvault,
+    BitwardenJson,
+    Csv,
+}
+
+#[derive(Subcommand)]
+pub enum TokenCmd {
+    /// Mint a token for one vault; prints it once (bvst.<id>.<secret>.<key>).
+    Create {
+        name: String,
+        #[arg(long)]
+        vault: String,
+        #[arg(long, value_enum)]
+        role: TokenRole,
+        /// Lifetime in days (1 to 366).
+        #[arg(long, default_value_t = 90)]
+        days: i64,
+    },
+    /// List the tokens of the vaults this account administers.
+    List,
+    /// Revoke the token named NAME (or with that id).
+    Revoke { name: String },
+}
+
+#[derive(Subcommand)]
+pub enum AttachCmd {
+    /// Encrypt FILE and attach it to the item at PATH.
+    Add {
+        path: String,
+        file: std::path::PathBuf,
+    },
+    /// Decrypt the attachment NAME of the item at PATH into FILE.
+    Get {
+        path: String,
+        name: String,
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -97,8 +212,20 @@ pub enum ItemCmd {
         #[arg(long)]
         reveal: bool,
     },
-    /// List items of VAULT, or of every vault.
+    /// List items under VAULT[/FOLDER/...] (recursively), or of every vault.
     List { path: Option<String> },
+    /// Change fields of an item (same flags as add); refuses a stale write.
+    Edit(Box<EditArgs>),
+    /// Show the item's earlier versions (newest first).
+    History {
+        path: String,
+        /// Print only this field of each version, one per line.
+        #[arg(long)]
+        field: Option<String>,
+        /// Also show secret fields.
+        #[arg(long)]
+        reveal: bool,
+    },
     /// Move an item to the trash.
     Rm { path: String },
 }
@@ -108,6 +235,30 @@ pub struct AddArgs {
     pub path: String,
     #[arg(long = "type", value_enum, default_value = "login")]
     pub kind: Kind,
+    #[command(flatten)]
+    pub values: ItemValues,
+    /// Use this item id instead of a random one (scripts that must not
+    /// create the same item twice: a second run gets a conflict, exit 5).
+    #[arg(long, hide = true)]
+    pub id: Option<String>,
+}
+
+#[derive(Args)]
+pub struct EditArgs {
+    pub path: String,
+    /// Refused: an item keeps its kind.
+    #[arg(long = "type", value_enum)]
+    pub kind: Option<Kind>,
+    #[command(flatten)]
+    pub values: ItemValues,
+    /// Apply only if the item is still at this revision (else exit 5).
+    #[arg(long)]
+    pub if_revision: Option<i64>,
+}
+
+/// The values `item add` and `item edit` set.
+#[derive(Args)]
+pub struct ItemValues {
     #[arg(long)]
     pub username: Option<String>,
     /// The item's password (for ssh: the key's passphrase). Visible in `ps`:
@@ -136,10 +287,6 @@ pub struct AddArgs {
     /// A custom field, KEY=VALUE (repeatable); stored as secret (masked).
     #[arg(long = "field", value_name = "KEY=VALUE")]
     pub fields: Vec<String>,
-    /// Use this item id instead of a random one (scripts that must not
-    /// create the same item twice: a second run gets a conflict, exit 5).
-    #[arg(long, hide = true)]
-    pub id: Option<String>,
 }
 
 #[derive(Args)]
@@ -153,6 +300,27 @@ pub struct GenerateArgs {
     /// Leave out punctuation.
     #[arg(long, conflicts_with = "words")]
     pub no_symbols: bool,
+}
+
+#[derive(Subcommand)]
+pub enum RotateCmd {
+    /// PostgreSQL roles: ALTER ROLE … PASSWORD.
+    Postgres(RotateArgs),
+    /// MySQL/MariaDB users: ALTER USER CURRENT_USER() IDENTIFIED BY ….
+    Mysql(RotateArgs),
+}
+
+#[derive(Args)]
+pub struct RotateArgs {
+    /// VAULT, VAULT/FOLDER/... (recursive) or one item's path.
+    pub path: String,
+    /// Connect and check every item, change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Also send the summary to a Slack-compatible webhook URL, or by
+    /// email with mailto:ADDRESS (through BV_SMTP_URL).
+    #[arg(long, value_name = "URL|mailto:ADDRESS")]
+    pub notify: Option<String>,
 }
 
 pub fn parse() -> Cli {

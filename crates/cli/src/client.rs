@@ -56,6 +56,51 @@ impl Client {
         self.request("PUT", path, Some(body))
     }
 
+    /// `DELETE` (query carries `base_revision` where the API wants one).
+    pub fn delete_unit(&self, path: &str) -> CliResult<()> {
+        self.request::<Value>("DELETE", path, None).map(|_| ())
+    }
+
+    /// Streams a request body of `len` bytes from `body` (attachments): the
+    /// whole file is never in memory.
+    pub fn put_stream(&self, path: &str, body: &mut dyn std::io::Read) -> CliResult<()> {
+        let url = format!("{}{path}", self.base);
+        let mut req = self.agent.put(&url);
+        if let Some(t) = &self.token {
+            req = req.header("Authorization", &format!("Bearer {t}"));
+        }
+        let mut resp = req
+            .header("Content-Type", "application/octet-stream")
+            .send(ureq::SendBody::from_reader(body))
+            .map_err(|e| self.unreachable(e))?;
+        let status = resp.status().as_u16();
+        if (200..300).contains(&status) {
+            return Ok(());
+        }
+        let text = resp.body_mut().read_to_string().unwrap_or_default();
+        Err(status_error(status, &text))
+    }
+
+    /// A response body as a stream (attachments).
+    pub fn get_stream(&self, path: &str) -> CliResult<Box<dyn std::io::Read + Send + Sync>> {
+        let url = format!("{}{path}", self.base);
+        let mut req = self.agent.get(&url);
+        if let Some(t) = &self.token {
+            req = req.header("Authorization", &format!("Bearer {t}"));
+        }
+        let mut resp = req.call().map_err(|e| self.unreachable(e))?;
+        let status = resp.status().as_u16();
+        if (200..300).contains(&status) {
+            return Ok(Box::new(resp.into_body().into_reader()));
+        }
+        let text = resp.body_mut().read_to_string().unwrap_or_default();
+        Err(status_error(status, &text))
+    }
+
+    fn unreachable(&self, e: ureq::Error) -> CliError {
+        CliError::other(format!("cannot reach the server at {}: {e}", self.base))
+    }
+
     /// A call whose answer body (204, or one we do not need) is ignored.
     pub fn post_unit(&self, path: &str, body: Option<&Value>) -> CliResult<()> {
         self.request::<Value>("POST", path, body).map(|_| ())
@@ -72,6 +117,13 @@ impl Client {
         let sent = match method {
             "GET" => {
                 let mut req = self.agent.get(&url);
+                if let Some(a) = &auth {
+                    req = req.header("Authorization", a);
+                }
+                req.call()
+            }
+            "DELETE" => {
+                let mut req = self.agent.delete(&url);
                 if let Some(a) = &auth {
                     req = req.header("Authorization", a);
                 }

@@ -123,10 +123,42 @@ struct VaultMeta {
     name: String,
 }
 
+/// What opens vault keys: an account unlocked with the master password, or
+/// a service token's own key (`BV_TOKEN`, SPEC § Command-line client).
+pub enum Keyring {
+    Account(Box<UnlockedAccount>),
+    Token(crate::token::Token),
+}
+
+impl Keyring {
+    /// A vault key as this keyring's copy wraps it: the account's own wrap
+    /// (`bv1/vault-key/<vault>/<me>`), an HPKE copy a sharer sealed to our
+    /// public key (`bv1-hpke.…`, SPEC § Sharing), or a token's wrap.
+    pub fn unwrap_vault_key(&self, wrapped: &str, vault_id: &str) -> Result<SymmetricKey, CoreError> {
+        match self {
+            Keyring::Account(a) if wrapped.starts_with("bv1-hpke.") => {
+                blindvault::sharing::open_vault_key(a.key_pair(), wrapped, vault_id, a.account_id())
+            }
+            Keyring::Account(a) => a.unwrap_vault_key(wrapped, vault_id),
+            Keyring::Token(t) => t.unwrap_vault_key(wrapped, vault_id),
+        }
+    }
+
+    /// The account, for what a token may not do (sharing, token minting).
+    pub fn account(&self) -> Result<&UnlockedAccount, CliError> {
+        match self {
+            Keyring::Account(a) => Ok(a),
+            Keyring::Token(_) => Err(CliError::usage(
+                "this command needs a logged-in account, not a service token (unset BV_TOKEN)",
+            )),
+        }
+    }
+}
+
 /// Unwraps a vault's key and opens its name (`bv1/vault-meta/<vault>`,
 /// `{"name": …}` as the web vault writes it).
-pub fn open_vault(account: &UnlockedAccount, v: &VaultView) -> Result<OpenVault, CoreError> {
-    let key = account.unwrap_vault_key(&v.wrapped_vault_key, &v.id)?;
+pub fn open_vault(keyring: &Keyring, v: &VaultView) -> Result<OpenVault, CoreError> {
+    let key = keyring.unwrap_vault_key(&v.wrapped_vault_key, &v.id)?;
     let meta = key.open(&v.name, &Context::vault_meta(&v.id)?)?;
     let meta: VaultMeta = serde_json::from_slice(meta.expose_secret())
         .map_err(|_| CoreError::InvalidPayload("vault metadata is not {\"name\": string}"))?;

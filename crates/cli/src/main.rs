@@ -11,11 +11,15 @@ mod client;
 mod commands;
 mod exit;
 mod keys;
+mod notify;
 mod output;
 mod password;
 mod paths;
 mod payload;
+mod pins;
+mod rotate;
 mod session;
+mod token;
 
 use std::process::ExitCode;
 

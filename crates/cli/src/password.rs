@@ -55,3 +55,50 @@ impl Source {
         Ok(first)
     }
 }
+
+/// The export password: `BV_EXPORT_PASSWORD`, else a prompt without echo
+/// (typed twice when `confirm`). It must not be the master password: an
+/// export travels and is stored in places the vault is not.
+pub fn read_export_password(confirm: bool) -> CliResult<SecretString> {
+    let pw = match std::env::var("BV_EXPORT_PASSWORD") {
+        Ok(p) => SecretString::new(p),
+        Err(_) => {
+            if !std::io::stdin().is_terminal() && !std::io::stderr().is_terminal() {
+                return Err(CliError::usage(
+                    "no export password: set BV_EXPORT_PASSWORD or run in a terminal",
+                ));
+            }
+            let first = rpassword::prompt_password("Export password: ")
+                .map(SecretString::new)
+                .map_err(|e| CliError::other(format!("cannot read the password: {e}")))?;
+            if confirm {
+                let again = rpassword::prompt_password("Repeat the export password: ")
+                    .map(SecretString::new)
+                    .map_err(|e| CliError::other(format!("cannot read the password: {e}")))?;
+                if !ct_eq(&first, &again) {
+                    return Err(CliError::usage("the two passwords differ"));
+                }
+            }
+            first
+        }
+    };
+    if pw.expose_secret().is_empty() {
+        return Err(CliError::usage("the export password is empty"));
+    }
+    if confirm && std::env::var_os("BV_TOKEN").is_none() {
+        // The master password is compared when it came from BV_PASSWORD;
+        // a typed one is not kept around after the keys are derived.
+        if let Ok(m) = std::env::var("BV_PASSWORD") {
+            if ct_eq(&pw, &SecretString::new(m)) {
+                return Err(CliError::usage(
+                    "the export password must differ from the master password",
+                ));
+            }
+        }
+    }
+    Ok(pw)
+}
+
+fn ct_eq(a: &SecretString, b: &SecretString) -> bool {
+    subtle::ConstantTimeEq::ct_eq(a.expose_secret().as_bytes(), b.expose_secret().as_bytes()).into()
+}

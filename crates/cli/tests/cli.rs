@@ -325,10 +325,10 @@ fn vaults_and_every_item_kind() {
 fn usage_errors_exit_2() {
     let s = Server::with_account("dee@example.com");
     s.bv()
-        .args(["item", "add", "Work/sub/x", "--type", "note"])
+        .args(["item", "add", "Work//x", "--type", "note"])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("folders are not supported"));
+        .stderr(predicate::str::contains("no empty segments"));
     s.bv()
         .args([
             "item",

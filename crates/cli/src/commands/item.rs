@@ -1,8 +1,10 @@
-//! `item add`, `item get`, `item list`, `item rm`.
+//! `item add`, `item get`, `item edit`, `item history`, `item list`, `item rm`.
 
-use super::vaults::{self, split_path, OpenedItem, Synced};
+use super::folders;
+use super::vaults::{self, split_path, split_prefix, OpenedItem, Synced};
 use super::Ctx;
-use crate::cli::{AddArgs, Kind};
+use crate::cli::{AddArgs, EditArgs, ItemValues, Kind};
+use crate::client::Client;
 use crate::exit::{CliError, CliResult, Kind as ExitKind};
 use crate::keys;
 use crate::payload::{self, object};
@@ -11,51 +13,41 @@ use blindvault::generator::{generate_password, PasswordOptions};
 use blindvault::item;
 use serde_json::{json, Map, Value};
 
+/// A JSON object plaintext (overview or details).
+pub type Payload = Map<String, Value>;
+
 pub fn add(ctx: &Ctx, args: &AddArgs) -> CliResult<()> {
-    let (vault_name, item_name) = split_path(&args.path)?;
-    check_options(args)?;
-    let (overview, details, generated) = build(args, item_name)?;
-    let (_session, client) = ctx.session_client()?;
-    let account = keys::unlock_session(&client, &ctx.password)?;
-    let mut synced = vaults::sync(&client, &account)?;
+    let (vault_name, folder_names, item_name) = split_path(&args.path)?;
+    check_options(args.kind, &args.values)?;
+    let (mut overview, details, generated) = build(args.kind, &args.values, item_name)?;
+    let (client, keyring) = ctx.open()?;
+    let mut synced = vaults::sync(&client, &keyring)?;
     let vi = synced.vault(vault_name)?;
+    let mut folders = folders::open_all(&mut synced, vi);
+    let folder_name = folder_names.join("/");
     let existing = synced.open_items(vi);
-    if existing.iter().any(|i| name_of(i) == item_name) {
+    if existing
+        .iter()
+        .any(|i| name_of(i) == item_name && folders::of_item(&i.overview, &folders) == folder_name)
+    {
         return Err(CliError::new(
             ExitKind::Conflict,
-            format!("an item named {item_name:?} already exists in vault {vault_name:?}"),
+            format!("an item named {item_name:?} already exists at {}", args.path),
         ));
     }
     let vault = &synced.vaults[vi];
+    if !folder_name.is_empty() {
+        let id = folders::ensure(&client, vault, &mut folders, &folder_name)?;
+        overview.insert("folder".into(), Value::String(id));
+    }
     let id = match &args.id {
         Some(id) => id.clone(),
         None => keys::random_id()?,
     };
-    let blob = item::seal_new(
-        &vault.key,
-        &vault.id,
-        &id,
-        Value::Object(overview).to_string().as_bytes(),
-        Value::Object(details).to_string().as_bytes(),
-    )
-    .map_err(|e| crate::exit::core(&e))?;
-    // SPEC § Web vault, transport: BASE64URL(UTF-8(item blob JSON)).
-    let body = json!({ "id": id, "envelope": b64u_encode(blob.as_bytes()) });
-    let created: vaults::ItemView = client
-        .post(&format!("/vaults/{}/items", vault.id), &body)
-        .map_err(|e| {
-            if e.kind == ExitKind::Conflict {
-                CliError::new(
-                    ExitKind::Conflict,
-                    format!("the server already has an item with id {id} ({e})"),
-                )
-            } else {
-                e
-            }
-        })?;
+    let created = create_item(&client, vault, &id, &overview, &details)?;
     ctx.out.show(
         || {
-            let mut s = format!("Added {vault_name}/{item_name} ({}).", created.id);
+            let mut s = format!("Added {} ({}).", args.path, created.id);
             if generated {
                 s.push_str(" Its password was generated: `bv item get PATH --field password`.");
             }
@@ -67,8 +59,39 @@ pub fn add(ctx: &Ctx, args: &AddArgs) -> CliResult<()> {
     synced.finish()
 }
 
+/// Seals and creates one item (SPEC § Web vault, transport).
+pub fn create_item(
+    client: &Client,
+    vault: &keys::OpenVault,
+    id: &str,
+    overview: &Payload,
+    details: &Payload,
+) -> CliResult<vaults::ItemView> {
+    let blob = item::seal_new(
+        &vault.key,
+        &vault.id,
+        id,
+        Value::Object(overview.clone()).to_string().as_bytes(),
+        Value::Object(details.clone()).to_string().as_bytes(),
+    )
+    .map_err(|e| crate::exit::core(&e))?;
+    let body = json!({ "id": id, "envelope": b64u_encode(blob.as_bytes()) });
+    client
+        .post(&format!("/vaults/{}/items", vault.id), &body)
+        .map_err(|e| {
+            if e.kind == ExitKind::Conflict {
+                CliError::new(
+                    ExitKind::Conflict,
+                    format!("the server already has an item with id {id} ({e})"),
+                )
+            } else {
+                e
+            }
+        })
+}
+
 /// Refuses options that the chosen kind does not store (usage, exit 2).
-fn check_options(a: &AddArgs) -> CliResult<()> {
+fn check_options(kind: Kind, a: &ItemValues) -> CliResult<()> {
     let given = [
         (
             "--username",
@@ -96,10 +119,10 @@ fn check_options(a: &AddArgs) -> CliResult<()> {
         ),
     ];
     for (flag, present, kinds) in given {
-        if present && !kinds.contains(&a.kind) {
+        if present && !kinds.contains(&kind) {
             return Err(CliError::usage(format!(
                 "{flag} does not apply to a {} item",
-                a.kind.as_str()
+                kind.as_str()
             )));
         }
     }
@@ -115,62 +138,48 @@ fn read_file(path: &Option<std::path::PathBuf>) -> CliResult<Option<String>> {
         .transpose()
 }
 
-/// The overview and details objects (SPEC § Web vault, Payloads), and
-/// whether the password was generated.
-/// A JSON object plaintext (overview or details).
-type Payload = Map<String, Value>;
-
-fn build(a: &AddArgs, name: &str) -> CliResult<(Payload, Payload, bool)> {
-    let password = if a.generate {
+fn password_of(a: &ItemValues) -> CliResult<Option<String>> {
+    if a.generate {
         let g =
             generate_password(&PasswordOptions::default()).map_err(|e| crate::exit::core(&e))?;
-        Some(g.secret.expose_secret().to_owned())
+        Ok(Some(g.secret.expose_secret().to_owned()))
     } else {
-        a.password.clone()
-    };
-    let kind = a.kind.as_str().to_owned();
-    let name = name.to_owned();
-    let (overview, mut details) = match a.kind {
-        Kind::Login => (
-            object(&[
-                ("kind", Some(kind)),
-                ("name", Some(name)),
-                ("url", a.url.clone()),
-                ("username", a.username.clone()),
-            ]),
-            object(&[("password", password), ("notes", a.note.clone())]),
-        ),
-        Kind::Database => (
-            object(&[
-                ("kind", Some(kind)),
-                ("name", Some(name)),
-                ("host", a.host.clone()),
-                ("port", a.port.map(|p| p.to_string())),
-                ("database", a.database.clone()),
-                ("username", a.username.clone()),
-            ]),
-            object(&[("password", password), ("notes", a.note.clone())]),
-        ),
-        Kind::Note => (
-            object(&[("kind", Some(kind)), ("name", Some(name))]),
-            object(&[("notes", a.note.clone())]),
-        ),
-        Kind::Ssh => (
-            object(&[
-                ("kind", Some(kind)),
-                ("name", Some(name)),
-                ("username", a.username.clone()),
-                ("host", a.host.clone()),
-            ]),
-            object(&[
-                ("publicKey", read_file(&a.public_key_file)?),
-                ("privateKey", read_file(&a.private_key_file)?),
-                ("passphrase", password),
-                ("notes", a.note.clone()),
-            ]),
-        ),
-    };
-    let mut custom = Vec::new();
+        Ok(a.password.clone())
+    }
+}
+
+/// Where each flag's value goes: (member, in overview?, value).
+fn members(kind: Kind, a: &ItemValues) -> CliResult<Vec<(&'static str, bool, Option<String>)>> {
+    let password = password_of(a)?;
+    Ok(match kind {
+        Kind::Login => vec![
+            ("url", true, a.url.clone()),
+            ("username", true, a.username.clone()),
+            ("password", false, password),
+            ("notes", false, a.note.clone()),
+        ],
+        Kind::Database => vec![
+            ("host", true, a.host.clone()),
+            ("port", true, a.port.map(|p| p.to_string())),
+            ("database", true, a.database.clone()),
+            ("username", true, a.username.clone()),
+            ("password", false, password),
+            ("notes", false, a.note.clone()),
+        ],
+        Kind::Note => vec![("notes", false, a.note.clone())],
+        Kind::Ssh => vec![
+            ("username", true, a.username.clone()),
+            ("host", true, a.host.clone()),
+            ("publicKey", false, read_file(&a.public_key_file)?),
+            ("privateKey", false, read_file(&a.private_key_file)?),
+            ("passphrase", false, password),
+            ("notes", false, a.note.clone()),
+        ],
+    })
+}
+
+fn custom_fields(a: &ItemValues) -> CliResult<Vec<(String, String)>> {
+    let mut out = Vec::new();
     for f in &a.fields {
         let Some((label, value)) = f.split_once('=') else {
             return Err(CliError::usage("--field takes KEY=VALUE"));
@@ -178,64 +187,106 @@ fn build(a: &AddArgs, name: &str) -> CliResult<(Payload, Payload, bool)> {
         if label.is_empty() {
             return Err(CliError::usage("--field needs a non-empty KEY"));
         }
-        custom.push(json!({"label": label, "value": value, "secret": true}));
+        out.push((label.to_owned(), value.to_owned()));
     }
+    Ok(out)
+}
+
+/// The overview and details objects (SPEC § Web vault, Payloads), and
+/// whether the password was generated.
+fn build(kind: Kind, a: &ItemValues, name: &str) -> CliResult<(Payload, Payload, bool)> {
+    let mut overview = object(&[
+        ("kind", Some(kind.as_str().to_owned())),
+        ("name", Some(name.to_owned())),
+    ]);
+    let mut details = Payload::new();
+    for (member, in_overview, value) in members(kind, a)? {
+        if let Some(v) = value {
+            let target = if in_overview {
+                &mut overview
+            } else {
+                &mut details
+            };
+            target.insert(member.into(), Value::String(v));
+        }
+    }
+    let custom: Vec<Value> = custom_fields(a)?
+        .into_iter()
+        .map(|(label, value)| json!({"label": label, "value": value, "secret": true}))
+        .collect();
     if !custom.is_empty() {
         details.insert("custom".into(), Value::Array(custom));
     }
     Ok((overview, details, a.generate))
 }
 
-fn name_of(i: &OpenedItem) -> &str {
+pub fn name_of(i: &OpenedItem) -> &str {
     i.overview.get("name").and_then(Value::as_str).unwrap_or("")
 }
 
-/// The one live item at `VAULT/ITEM`, its vault index, and the sync state.
-fn find(ctx: &Ctx, path: &str) -> CliResult<(Synced, usize, OpenedItem, crate::client::Client)> {
-    let (vault_name, item_name) = split_path(path)?;
-    let (_session, client) = ctx.session_client()?;
-    let account = keys::unlock_session(&client, &ctx.password)?;
-    let mut synced = vaults::sync(&client, &account)?;
+/// An item found by path, with everything needed to write it back.
+pub struct Found {
+    pub synced: Synced,
+    pub vi: usize,
+    pub item: OpenedItem,
+    pub client: Client,
+}
+
+/// The one live item at `VAULT/FOLDER/.../ITEM` (or `VAULT/ITEM-ID`).
+pub fn find(ctx: &Ctx, path: &str) -> CliResult<Found> {
+    let (vault_name, folder_names, item_name) = split_path(path)?;
+    let folder_name = folder_names.join("/");
+    let (client, keyring) = ctx.open()?;
+    let mut synced = vaults::sync(&client, &keyring)?;
     let vi = synced.vault(vault_name)?;
+    let folders = folders::open_all(&mut synced, vi);
     let mut hits: Vec<OpenedItem> = synced
         .open_items(vi)
         .into_iter()
-        .filter(|i| name_of(i) == item_name || i.view.id == item_name)
+        .filter(|i| {
+            (name_of(i) == item_name && folders::of_item(&i.overview, &folders) == folder_name)
+                || (i.view.id == item_name && folder_name.is_empty())
+        })
         .collect();
     match hits.len() {
         1 => {}
         0 if !synced.failures.is_empty() => {
             return Err(synced.integrity_error(&format!(
-                "no item named {item_name:?} among those that opened in {vault_name:?}"
+                "no item at {path:?} among those that opened"
             )))
         }
-        0 => {
-            return Err(CliError::other(format!(
-                "no item named {item_name:?} in vault {vault_name:?}"
-            )))
-        }
+        0 => return Err(CliError::other(format!("no item at {path:?}"))),
         n => {
             return Err(CliError::usage(format!(
-                "{n} items are named {item_name:?}: use the item id instead of its name"
+                "{n} items are at {path:?}: use VAULT/ITEM-ID instead"
             )))
         }
     }
-    let Some(found) = hits.pop() else {
+    let Some(item) = hits.pop() else {
         return Err(CliError::other("no item"));
     };
-    Ok((synced, vi, found, client))
+    Ok(Found {
+        synced,
+        vi,
+        item,
+        client,
+    })
+}
+
+/// Opens an item's details (on demand, SPEC § Web vault).
+pub fn open_details(found: &Found) -> CliResult<Payload> {
+    let vault = &found.synced.vaults[found.vi];
+    let blob = vaults::blob_of(&found.item.view).map_err(CliError::integrity)?;
+    let details = item::open_details(&vault.key, &vault.id, &found.item.view.id, &blob)
+        .map_err(|e| CliError::from_server_data(&format!("item {}", found.item.view.id), &e))?;
+    serde_json::from_slice(details.expose_secret())
+        .map_err(|_| CliError::integrity("the item's details are not a JSON object"))
 }
 
 pub fn get(ctx: &Ctx, path: &str, field: Option<&str>, reveal: bool) -> CliResult<()> {
-    let (synced, vi, found, _client) = find(ctx, path)?;
-    let vault = &synced.vaults[vi];
-    let blob = vaults::blob_of(&found.view).map_err(CliError::integrity)?;
-    // Details are opened only now, for this one item (SPEC § Web vault).
-    let details = item::open_details(&vault.key, &vault.id, &found.view.id, &blob)
-        .map_err(|e| CliError::from_server_data(&format!("item {}", found.view.id), &e))?;
-    let details: Map<String, Value> = serde_json::from_slice(details.expose_secret())
-        .map_err(|_| CliError::integrity("the item's details are not a JSON object"))?;
-    let fields = payload::fields(&found.overview, Some(&details));
+    let found = find(ctx, path)?;
+    let details = open_details(&found)?;
+    let fields = payload::fields(&found.item.overview, Some(&details));
     if let Some(wanted) = field {
         let Some(f) = fields.iter().find(|f| f.name == wanted) else {
             return Err(CliError::other(format!("the item has no field {wanted:?}")));
@@ -248,13 +299,24 @@ pub fn get(ctx: &Ctx, path: &str, field: Option<&str>, reveal: bool) -> CliResul
         }
         return Ok(());
     }
+    let view = &found.item.view;
+    let extra = json!({"id": view.id, "vault_id": view.vault_id, "revision": view.revision});
+    show_fields(ctx, &fields, reveal, extra);
+    Ok(())
+}
+
+fn show_fields(ctx: &Ctx, fields: &[payload::Field], reveal: bool, mut extra: Value) {
     let shown = |f: &payload::Field| !f.secret || reveal;
     ctx.out.show(
         || {
             fields
                 .iter()
                 .map(|f| {
-                    let v = if shown(f) { f.value.as_str() } else { "•••••• (--reveal or --field)" };
+                    let v = if shown(f) {
+                        f.value.as_str()
+                    } else {
+                        "•••••• (--reveal or --field)"
+                    };
                     format!("{}: {v}", f.name)
                 })
                 .collect::<Vec<_>>()
@@ -265,52 +327,221 @@ pub fn get(ctx: &Ctx, path: &str, field: Option<&str>, reveal: bool) -> CliResul
             for f in fields.iter().filter(|f| shown(f)) {
                 m.insert(f.name.clone(), Value::String(f.value.clone()));
             }
-            json!({"id": found.view.id, "vault_id": found.view.vault_id,
-                   "revision": found.view.revision, "fields": m,
-                   "hidden": fields.iter().filter(|f| !shown(f)).map(|f| f.name.clone()).collect::<Vec<_>>()})
+            extra["fields"] = Value::Object(m);
+            extra["hidden"] = json!(fields
+                .iter()
+                .filter(|f| !shown(f))
+                .map(|f| f.name.clone())
+                .collect::<Vec<_>>());
+            extra
+        },
+    );
+}
+
+pub fn edit(ctx: &Ctx, args: &EditArgs) -> CliResult<()> {
+    let mut found = find(ctx, &args.path)?;
+    let kind_str = found
+        .item
+        .overview
+        .get("kind")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    let kind = match kind_str {
+        "login" => Kind::Login,
+        "database" => Kind::Database,
+        "note" => Kind::Note,
+        "ssh" => Kind::Ssh,
+        other => {
+            return Err(CliError::other(format!(
+                "bv cannot edit an item of kind {other:?}"
+            )))
+        }
+    };
+    if let Some(k) = args.kind {
+        if k != kind {
+            return Err(CliError::usage(format!(
+                "the item is a {} item; an item keeps its kind",
+                kind.as_str()
+            )));
+        }
+    }
+    check_options(kind, &args.values)?;
+    let mut details = open_details(&found)?;
+    let mut overview = found.item.overview.clone();
+    let mut changed = Vec::new();
+    for (member, in_overview, value) in members(kind, &args.values)? {
+        if let Some(v) = value {
+            let target = if in_overview {
+                &mut overview
+            } else {
+                &mut details
+            };
+            target.insert(member.into(), Value::String(v));
+            changed.push(member.to_owned());
+        }
+    }
+    for (label, value) in custom_fields(&args.values)? {
+        let custom = details
+            .entry("custom")
+            .or_insert_with(|| Value::Array(Vec::new()));
+        let Some(list) = custom.as_array_mut() else {
+            return Err(CliError::integrity("the item's custom fields are not a list"));
+        };
+        match list
+            .iter_mut()
+            .find(|c| c.get("label").and_then(Value::as_str) == Some(label.as_str()))
+        {
+            Some(c) => c["value"] = Value::String(value),
+            None => list.push(json!({"label": label, "value": value, "secret": true})),
+        }
+        changed.push(label);
+    }
+    if changed.is_empty() {
+        return Err(CliError::usage("nothing to change: give at least one field flag"));
+    }
+    let base = args.if_revision.unwrap_or(found.item.view.revision);
+    let view = write_item(&found, base, &overview, &details).map_err(|e| {
+        if e.kind == ExitKind::Conflict {
+            CliError::new(
+                ExitKind::Conflict,
+                format!(
+                    "{} changed on the server since revision {base} (stale write refused, nothing was overwritten): run the command again on the current version",
+                    args.path
+                ),
+            )
+        } else {
+            e
+        }
+    })?;
+    found.item.view = view.clone();
+    ctx.out.show(
+        || format!("Updated {} ({}): revision {}.", args.path, changed.join(", "), view.revision),
+        || json!({"id": view.id, "vault_id": view.vault_id, "revision": view.revision, "changed": changed}),
+    );
+    Ok(())
+}
+
+/// Re-seals an item's parts under its existing item key and writes it with
+/// `base_revision` (409 → exit 5 when someone else wrote first).
+pub fn write_item(
+    found: &Found,
+    base_revision: i64,
+    overview: &Payload,
+    details: &Payload,
+) -> CliResult<vaults::ItemView> {
+    let vault = &found.synced.vaults[found.vi];
+    let blob = vaults::blob_of(&found.item.view).map_err(CliError::integrity)?;
+    let new_blob = item::update(
+        &vault.key,
+        &vault.id,
+        &found.item.view.id,
+        &blob,
+        Some(Value::Object(overview.clone()).to_string().as_bytes()),
+        Some(Value::Object(details.clone()).to_string().as_bytes()),
+    )
+    .map_err(|e| CliError::from_server_data(&format!("item {}", found.item.view.id), &e))?;
+    found.client.put(
+        &format!("/vaults/{}/items/{}", vault.id, found.item.view.id),
+        &json!({"base_revision": base_revision, "envelope": b64u_encode(new_blob.as_bytes())}),
+    )
+}
+
+pub fn history(ctx: &Ctx, path: &str, field: Option<&str>, reveal: bool) -> CliResult<()> {
+    let found = find(ctx, path)?;
+    let entries = super::history::open_all(&found)?;
+    if let Some(wanted) = field {
+        let mut lines = Vec::new();
+        for e in &entries {
+            if let Some(f) = e.fields.iter().find(|f| f.name == wanted) {
+                lines.push(json!({"revision": e.revision, "value": f.value}));
+                if !ctx.out.json {
+                    println!("{}\t{}", e.revision, f.value);
+                }
+            }
+        }
+        if ctx.out.json {
+            println!("{}", Value::Array(lines));
+        }
+        return Ok(());
+    }
+    let shown = |f: &payload::Field| !f.secret || reveal;
+    ctx.out.show(
+        || {
+            entries
+                .iter()
+                .map(|e| {
+                    let fields: Vec<String> = e
+                        .fields
+                        .iter()
+                        .map(|f| {
+                            let v = if shown(f) { f.value.as_str() } else { "••••••" };
+                            format!("  {}: {v}", f.name)
+                        })
+                        .collect();
+                    format!("revision {} (saved {})\n{}", e.revision, e.created_at, fields.join("\n"))
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+        },
+        || {
+            json!(entries
+                .iter()
+                .map(|e| {
+                    let m: Map<String, Value> = e
+                        .fields
+                        .iter()
+                        .filter(|f| shown(f))
+                        .map(|f| (f.name.clone(), Value::String(f.value.clone())))
+                        .collect();
+                    json!({"revision": e.revision, "created_at": e.created_at, "fields": m})
+                })
+                .collect::<Vec<_>>())
         },
     );
     Ok(())
 }
 
 pub fn list(ctx: &Ctx, path: Option<&str>) -> CliResult<()> {
-    let (_session, client) = ctx.session_client()?;
-    let account = keys::unlock_session(&client, &ctx.password)?;
-    let mut synced = vaults::sync(&client, &account)?;
-    let indexes: Vec<usize> = match path {
+    let (client, keyring) = ctx.open()?;
+    let mut synced = vaults::sync(&client, &keyring)?;
+    let (indexes, prefix) = match path {
         Some(p) => {
-            let vault = p.trim_end_matches('/');
-            if vault.contains('/') {
-                return Err(CliError::usage(
-                    "folders are not supported by bv yet: give a VAULT",
-                ));
-            }
-            vec![synced.vault(vault)?]
+            let (vault, folder_names) = split_prefix(p)?;
+            (vec![synced.vault(vault)?], folder_names.join("/"))
         }
-        None => (0..synced.vaults.len()).collect(),
+        None => ((0..synced.vaults.len()).collect(), String::new()),
     };
     let mut rows = Vec::new();
     for vi in indexes {
+        let folders = folders::open_all(&mut synced, vi);
         let mut items = synced.open_items(vi);
-        items.sort_by(|a, b| name_of(a).cmp(name_of(b)));
-        for i in items {
-            rows.push((synced.vaults[vi].name.clone(), i));
-        }
+        items.retain(|i| folders::is_under(folders::of_item(&i.overview, &folders), &prefix));
+        let vault_name = synced.vaults[vi].name.clone();
+        let mut here: Vec<(String, OpenedItem)> = items
+            .into_iter()
+            .map(|i| {
+                let folder = folders::of_item(&i.overview, &folders);
+                let full = if folder.is_empty() {
+                    format!("{vault_name}/{}", name_of(&i))
+                } else {
+                    format!("{vault_name}/{folder}/{}", name_of(&i))
+                };
+                (full, i)
+            })
+            .collect();
+        here.sort_by(|a, b| a.0.cmp(&b.0));
+        rows.extend(here);
     }
     ctx.out.show(
         || {
             rows.iter()
-                .map(|(v, i)| {
+                .map(|(p, i)| {
                     let kind = i
                         .overview
                         .get("kind")
                         .and_then(Value::as_str)
                         .unwrap_or("?");
-                    format!(
-                        "{v}/{}\t{kind}\t{}",
-                        name_of(i),
-                        payload::subtitle(&i.overview)
-                    )
+                    format!("{p}\t{kind}\t{}", payload::subtitle(&i.overview))
                 })
                 .collect::<Vec<_>>()
                 .join("\n")
@@ -318,12 +549,12 @@ pub fn list(ctx: &Ctx, path: Option<&str>) -> CliResult<()> {
         || {
             json!(rows
                 .iter()
-                .map(|(v, i)| {
+                .map(|(p, i)| {
                     let fields: Map<String, Value> = payload::fields(&i.overview, None)
                         .into_iter()
                         .map(|f| (f.name, Value::String(f.value)))
                         .collect();
-                    json!({"vault": v, "vault_id": i.view.vault_id, "id": i.view.id,
+                    json!({"path": p, "vault_id": i.view.vault_id, "id": i.view.id,
                        "revision": i.view.revision, "overview": fields})
                 })
                 .collect::<Vec<_>>())
@@ -333,13 +564,13 @@ pub fn list(ctx: &Ctx, path: Option<&str>) -> CliResult<()> {
 }
 
 pub fn rm(ctx: &Ctx, path: &str) -> CliResult<()> {
-    let (_synced, _vi, found, client) = find(ctx, path)?;
-    let view: vaults::ItemView = client.post(
+    let found = find(ctx, path)?;
+    let view: vaults::ItemView = found.client.post(
         &format!(
             "/vaults/{}/items/{}/trash",
-            found.view.vault_id, found.view.id
+            found.item.view.vault_id, found.item.view.id
         ),
-        &json!({ "base_revision": found.view.revision }),
+        &json!({ "base_revision": found.item.view.revision }),
     )?;
     ctx.out.show(
         || format!("Moved {path} to the trash."),

@@ -1,14 +1,27 @@
 //! One module per command group; `run` dispatches.
 
 mod account;
+mod attach;
+mod audit;
+mod export;
+pub(crate) mod folders;
 mod generate;
-mod item;
+mod history;
+mod import;
+mod import_formats;
+pub(crate) mod item;
+mod members;
+mod rotate;
+pub(crate) mod share;
+mod tokens;
 mod vault;
-mod vaults;
+pub(crate) mod vaults;
 
-use crate::cli::{AccountCmd, Cli, Command, ItemCmd, VaultCmd};
+use crate::cli::{AccountCmd, AttachCmd, Cli, Command, ItemCmd, RotateCmd, TokenCmd, VaultCmd};
 use crate::client::Client;
 use crate::exit::{CliError, CliResult};
+use crate::keys::{self, Keyring};
+use crate::token::Token;
 use crate::output::Out;
 use crate::password::Source;
 use crate::session::Session;
@@ -49,6 +62,29 @@ impl Ctx {
         let client = Client::new(&session.server, Some(session.token.clone()))?;
         Ok((session, client))
     }
+
+    /// A client and the keys that open vaults: with `BV_TOKEN`, the service
+    /// token alone (no session, no master password, no KDF); otherwise the
+    /// session and the master password.
+    pub fn open(&self) -> CliResult<(Client, Keyring)> {
+        if let Some(text) = std::env::var_os("BV_TOKEN").filter(|t| !t.is_empty()) {
+            let text = text
+                .into_string()
+                .map_err(|_| CliError::usage("BV_TOKEN is not valid UTF-8"))?;
+            let token = Token::parse(&text)?;
+            let server = match &self.server {
+                Some(s) => s.clone(),
+                None => Session::load()?.map(|s| s.server).ok_or_else(|| {
+                    CliError::usage("BV_TOKEN needs a server: pass --server URL or set BV_SERVER")
+                })?,
+            };
+            let client = Client::new(&server, Some(token.bearer()))?;
+            return Ok((client, Keyring::Token(token)));
+        }
+        let (_session, client) = self.session_client()?;
+        let account = keys::unlock_session(&client, &self.password)?;
+        Ok((client, Keyring::Account(Box::new(account))))
+    }
 }
 
 pub fn run(cli: Cli) -> CliResult<()> {
@@ -74,6 +110,45 @@ pub fn run(cli: Cli) -> CliResult<()> {
         }) => item::get(&ctx, &path, field.as_deref(), reveal),
         Command::Item(ItemCmd::List { path }) => item::list(&ctx, path.as_deref()),
         Command::Item(ItemCmd::Rm { path }) => item::rm(&ctx, &path),
+        Command::Item(ItemCmd::Edit(args)) => item::edit(&ctx, &args),
+        Command::Item(ItemCmd::History {
+            path,
+            field,
+            reveal,
+        }) => item::history(&ctx, &path, field.as_deref(), reveal),
+        Command::Vault(VaultCmd::Share { name, email, role }) => {
+            members::share(&ctx, &name, &email, role)
+        }
+        Command::Vault(VaultCmd::Members { name }) => members::members(&ctx, &name),
+        Command::Vault(VaultCmd::RemoveMember { name, email }) => {
+            members::remove_member(&ctx, &name, &email)
+        }
+        Command::Attach(AttachCmd::Add { path, file }) => attach::add(&ctx, &path, &file),
+        Command::Attach(AttachCmd::Get { path, name, out }) => {
+            attach::get(&ctx, &path, &name, &out)
+        }
+        Command::Export { out } => export::run(&ctx, &out),
+        Command::Import {
+            file,
+            format,
+            vault,
+        } => import::run(&ctx, &file, format, vault.as_deref()),
+        Command::Token(TokenCmd::Create {
+            name,
+            vault,
+            role,
+            days,
+        }) => tokens::create(&ctx, &name, &vault, role, days),
+        Command::Token(TokenCmd::List) => tokens::list(&ctx),
+        Command::Token(TokenCmd::Revoke { name }) => tokens::revoke(&ctx, &name),
+        Command::Audit { vault, verify } => audit::run(&ctx, vault.as_deref(), verify),
         Command::Generate(args) => generate::run(&ctx, &args),
+        Command::Rotate(RotateCmd::Postgres(args)) => {
+            rotate::run(&ctx, crate::rotate::engine::Engine::Postgres, &args)
+        }
+        Command::Rotate(RotateCmd::Mysql(args)) => {
+            rotate::run(&ctx, crate::rotate::engine::Engine::Mysql, &args)
+        }
+        Command::Share(cmd) => share::run(&ctx, cmd),
     }
 }

@@ -13,8 +13,8 @@ struct Created {
 }
 
 pub fn create(ctx: &Ctx, name: &str) -> crate::exit::CliResult<()> {
-    let (_session, client) = ctx.session_client()?;
-    let account = keys::unlock_session(&client, &ctx.password)?;
+    let (client, keyring) = ctx.open()?;
+    let account = keyring.account()?;
     let id = keys::random_id()?;
     let key = SymmetricKey::generate().map_err(|e| crate::exit::core(&e))?;
     let body = json!({
@@ -31,9 +31,8 @@ pub fn create(ctx: &Ctx, name: &str) -> crate::exit::CliResult<()> {
 }
 
 pub fn list(ctx: &Ctx) -> crate::exit::CliResult<()> {
-    let (_session, client) = ctx.session_client()?;
-    let account = keys::unlock_session(&client, &ctx.password)?;
-    let synced = vaults::sync(&client, &account)?;
+    let (client, keyring) = ctx.open()?;
+    let synced = vaults::sync(&client, &keyring)?;
     ctx.out.show(
         || {
             synced

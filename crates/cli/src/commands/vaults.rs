@@ -1,4 +1,5 @@
-//! Sync, open vaults and overviews, and resolve `VAULT/ITEM` paths.
+//! Sync, open vaults, folders and overviews, and resolve
+//! `VAULT/FOLDER/.../ITEM` paths.
 //!
 //! Per SPEC § Web vault (client rules): whatever fails to open is never
 //! shown, the others are, and the person is told that the server sent data
@@ -6,8 +7,7 @@
 
 use crate::client::Client;
 use crate::exit::{CliError, CliResult};
-use crate::keys::{open_vault, OpenVault, VaultView};
-use blindvault::account::UnlockedAccount;
+use crate::keys::{open_vault, Keyring, OpenVault, VaultView};
 use blindvault::encoding::b64u_decode;
 use blindvault::item;
 use serde::Deserialize;
@@ -22,14 +22,25 @@ pub struct ItemView {
     pub trashed_at: Option<i64>,
 }
 
+#[derive(Deserialize, Clone)]
+pub struct FolderView {
+    pub vault_id: String,
+    pub id: String,
+    pub envelope: String,
+    pub revision: i64,
+}
+
 #[derive(Deserialize)]
 struct SyncAnswer {
     vaults: Vec<VaultView>,
+    #[serde(default)]
+    folders: Vec<FolderView>,
     items: Vec<ItemView>,
 }
 
 pub struct Synced {
     pub vaults: Vec<OpenVault>,
+    pub folders: Vec<FolderView>,
     pub items: Vec<ItemView>,
     /// One line per vault or item that failed verification (ids only).
     pub failures: Vec<String>,
@@ -41,12 +52,12 @@ pub struct OpenedItem {
 }
 
 /// `GET /sync`, every vault key unwrapped and every vault name opened.
-pub fn sync(client: &Client, account: &UnlockedAccount) -> CliResult<Synced> {
+pub fn sync(client: &Client, keyring: &Keyring) -> CliResult<Synced> {
     let answer: SyncAnswer = client.get("/sync")?;
     let mut vaults = Vec::new();
     let mut failures = Vec::new();
     for v in &answer.vaults {
-        match open_vault(account, v) {
+        match open_vault(keyring, v) {
             Ok(open) => vaults.push(open),
             Err(e) => failures.push(format!("vault {}: {e}", v.id)),
         }
@@ -55,6 +66,7 @@ pub fn sync(client: &Client, account: &UnlockedAccount) -> CliResult<Synced> {
     vaults.sort_by_key(|v| v.seq);
     Ok(Synced {
         vaults,
+        folders: answer.folders,
         items: answer.items,
         failures,
     })
@@ -148,14 +160,24 @@ impl Synced {
     }
 }
 
-/// `VAULT/ITEM`. Folders (`VAULT/FOLDER/…/ITEM`) are not supported yet.
-pub fn split_path(path: &str) -> CliResult<(&str, &str)> {
+/// `VAULT/FOLDER/.../ITEM`: the vault, the folder names, the item name.
+pub fn split_path(path: &str) -> CliResult<(&str, Vec<&str>, &str)> {
     let parts: Vec<&str> = path.split('/').collect();
-    match parts.as_slice() {
-        [vault, item] if !vault.is_empty() && !item.is_empty() => Ok((vault, item)),
-        [_, _, _, ..] => Err(CliError::usage(
-            "folders are not supported by bv yet: PATH must be VAULT/ITEM",
-        )),
-        _ => Err(CliError::usage("PATH must be VAULT/ITEM")),
+    if parts.len() < 2 || parts.iter().any(|p| p.is_empty()) {
+        return Err(CliError::usage(
+            "PATH must be VAULT/ITEM or VAULT/FOLDER/.../ITEM (no empty segments)",
+        ));
     }
+    let (vault, rest) = (parts[0], &parts[1..]);
+    let (item, folders) = rest.split_last().map_or(("", &[][..]), |(i, f)| (*i, f));
+    Ok((vault, folders.to_vec(), item))
+}
+
+/// `VAULT[/FOLDER/...]` for listings: the vault and the folder names.
+pub fn split_prefix(path: &str) -> CliResult<(&str, Vec<&str>)> {
+    let parts: Vec<&str> = path.trim_end_matches('/').split('/').collect();
+    if parts.iter().any(|p| p.is_empty()) {
+        return Err(CliError::usage("PATH must be VAULT or VAULT/FOLDER/..."));
+    }
+    Ok((parts[0], parts[1..].to_vec()))
 }

@@ -111,6 +111,29 @@ impl Server {
         cmd
     }
 
+    /// `bv` for this server with another config dir (another person).
+    pub fn bv_in(&self, config: &Path) -> Command {
+        let mut cmd = self.bv();
+        cmd.env("BV_CONFIG_DIR", config);
+        cmd
+    }
+
+    /// Registers `email` with its own config dir (kept alive by the caller).
+    pub fn person(&self, email: &str) -> TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        self.bv_in(dir.path())
+            .args(["account", "register", "--email", email])
+            .assert()
+            .success();
+        dir
+    }
+
+    /// stdout of a successful `bv` run, as text.
+    pub fn out(&self, args: &[&str]) -> String {
+        let out = self.bv().args(args).assert().success();
+        String::from_utf8(out.get_output().stdout.clone()).unwrap()
+    }
+
     pub fn db(&self) -> PathBuf {
         self.data.path().join("blindvault.sqlite3")
     }
