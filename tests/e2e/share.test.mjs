@@ -142,6 +142,28 @@ describe('sharing pages', { timeout: 600_000 }, () => {
     await broken.locator('#bad-link').waitFor({ state: 'visible', timeout: WAIT });
   });
 
+  it('refuses a changed ciphertext and flags a server that ignores the sender\'s limits', async () => {
+    const secret = 'Tampered-Basil-Signal-1197';
+    secrets.add(secret);
+    const tampered = await createShare({ text: secret, views: 2 });
+    const tid = new URL(tampered.link).hash.slice(1).split('.')[0];
+    server.sql(`UPDATE shares SET ciphertext = substr(ciphertext, 1, 99) || `
+      + `(CASE substr(ciphertext, 100, 1) WHEN 'A' THEN 'B' ELSE 'A' END) || substr(ciphertext, 101) WHERE id = '${tid}'`);
+    const page = await recipient(tampered.link);
+    await reveal(page);
+    assert.ok(await page.locator('#broken').isVisible(), 'a changed ciphertext is refused');
+    assert.equal(await page.locator('#secret').isVisible(), false);
+
+    const lied = await createShare({ text: 'Limits-Ignored-Fennel-5530', views: 1 });
+    secrets.add('Limits-Ignored-Fennel-5530');
+    const lid = new URL(lied.link).hash.slice(1).split('.')[0];
+    server.sql(`UPDATE shares SET views_left = 50, expires_at = expires_at + 86400 WHERE id = '${lid}'`);
+    const page2 = await recipient(lied.link);
+    await reveal(page2);
+    assert.ok(await page2.locator('#limits-warning').isVisible(), 'the page notices the server changed the limits');
+    assert.match(await page2.textContent('#limits'), /allowed 1 view /, 'and shows what the sender chose');
+  });
+
   it('retries a wrong passphrase locally without using another view', async () => {
     const secret = 'Velvet-Comet-Passage-3307';
     const passphrase = 'correct horse battery staple';
