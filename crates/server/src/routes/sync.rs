@@ -61,11 +61,12 @@ pub struct SyncResponse {
 }
 
 /// Items per query of a sync. Each query returns ONE row holding the JSON of
-/// up to this many items, built by the database (json_object / json_build_object
-/// + group_concat / string_agg). Sending 10 000 rows one by one through the
-/// driver (SQLite's worker thread hands each row over a channel, and `Any`
-/// converts every value) cost more than all the JSON; 20 rows cost nothing.
-/// Chunks also bound what the server holds at once (RSS after a sync).
+/// up to this many items, built by the database (json_object and
+/// group_concat; json_build_object and string_agg on PostgreSQL). Sending
+/// 10 000 rows one by one through the driver (SQLite's worker thread hands
+/// each row over a channel, and `Any` converts every value) cost more than
+/// all the JSON; 20 rows cost nothing. Chunks also bound what the server
+/// holds at once (RSS after a sync).
 const ITEM_CHUNK: i64 = 500;
 
 /// The JSON members and their order are those of [`ItemView`]. SQLite's
