@@ -18,7 +18,7 @@
 
 mod payload;
 
-pub use payload::{CustomField, DatabaseDetails, Details, ItemType, Overview, SshDetails};
+pub use payload::{CustomField, Details, ItemKind, Overview};
 
 use crate::context::{validate_id, Context};
 use crate::envelope::{self, MAX_ENVELOPE_LEN};

@@ -16,7 +16,7 @@ fn new_item(vk: &SymmetricKey, vault: &str, id: &str) -> String {
         vk,
         vault,
         id,
-        format!(r#"{{"type":"login","name":"{id}"}}"#).as_bytes(),
+        format!(r#"{{"kind":"login","name":"{id}"}}"#).as_bytes(),
         format!(r#"{{"password":"pw-{id}"}}"#).as_bytes(),
     )
     .unwrap()

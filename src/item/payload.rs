@@ -1,43 +1,70 @@
-//! The JSON plaintexts inside an item's two envelopes.
+//! The JSON plaintexts inside an item's two envelopes, exactly as SPEC.md
+//! "§ Web vault / Payloads" fixes them (the web vault and the `bv` CLI write
+//! that format):
 //!
-//! The core only seals and opens bytes; these structs are the shared shape
-//! that the CLI and the web front end read and write, generous enough for
-//! logins, databases, notes and SSH keys. Members this version does not know
-//! are kept in `extra` and written back unchanged, so an older client does not
-//! drop a newer client's fields when it saves. Both types zeroize on drop and
-//! never print their contents (names and URLs are confidential too).
+//! | kind       | overview                                   | details |
+//! |------------|--------------------------------------------|---------|
+//! | `login`    | kind, name, url, username                  | password, totp, notes, custom |
+//! | `database` | kind, name, host, port, database, username | password, notes, custom |
+//! | `note`     | kind, name                                 | notes, custom |
+//! | `ssh`      | kind, name, username, host                 | publicKey, privateKey, passphrase, certificate, notes, custom |
+//!
+//! Any kind may have `folder` in its overview (§ Web vault / Folders).
+//!
+//! Absent fields are omitted, never `null`; every value is a string except
+//! `custom`. Members this version does not know (and kinds it does not know)
+//! are kept and written back unchanged, so an older client does not drop a
+//! newer client's fields when it saves. The types zeroize on drop and never
+//! print their contents (names and URLs are confidential too).
 
 use core::fmt;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
-/// What kind of item this is; unknown kinds read as `Other`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, Zeroize)]
-#[serde(rename_all = "lowercase")]
-pub enum ItemType {
-    #[default]
+/// The kinds SPEC.md knows; [`Overview::kind`] keeps the string itself so an
+/// unknown kind survives a round trip.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ItemKind {
     Login,
     Database,
     Note,
     Ssh,
-    #[serde(other)]
+    /// A kind this version does not know.
     Other,
+}
+
+impl ItemKind {
+    /// The `kind` string as written in an overview.
+    pub fn as_str(self) -> Option<&'static str> {
+        Some(match self {
+            ItemKind::Login => "login",
+            ItemKind::Database => "database",
+            ItemKind::Note => "note",
+            ItemKind::Ssh => "ssh",
+            ItemKind::Other => return None,
+        })
+    }
 }
 
 /// What lists, search and autofill need; opened for every item at unlock.
 #[derive(Clone, Default, PartialEq, Serialize, Deserialize, Zeroize, ZeroizeOnDrop)]
 pub struct Overview {
-    #[serde(rename = "type", default)]
-    pub kind: ItemType,
+    /// `login`, `database`, `note`, `ssh`, or a kind from a newer client.
+    pub kind: String,
     pub name: String,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub urls: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub username: Option<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<String>,
-    /// Folder id inside the vault (folder names are their own envelopes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+    /// A string, like every other value (SPEC: "All other values are strings").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub database: Option<String>,
+    /// The id of the vault folder the item is in (SPEC § Web vault / Folders).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub folder: Option<String>,
     #[serde(flatten)]
@@ -45,60 +72,57 @@ pub struct Overview {
     pub extra: BTreeMap<String, serde_json::Value>,
 }
 
+impl Overview {
+    pub fn item_kind(&self) -> ItemKind {
+        match self.kind.as_str() {
+            "login" => ItemKind::Login,
+            "database" => ItemKind::Database,
+            "note" => ItemKind::Note,
+            "ssh" => ItemKind::Ssh,
+            _ => ItemKind::Other,
+        }
+    }
+}
+
 /// The secret fields, opened on demand.
 #[derive(Clone, Default, PartialEq, Serialize, Deserialize, Zeroize, ZeroizeOnDrop)]
+#[serde(rename_all = "camelCase")]
 pub struct Details {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub password: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub notes: Option<String>,
     /// An `otpauth://` URI or a base32 seed (RFC 6238).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub totp: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub fields: Vec<CustomField>,
+    pub custom: Vec<CustomField>,
+    /// OpenSSH public key (`ssh` items).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub database: Option<DatabaseDetails>,
+    pub public_key: Option<String>,
+    /// OpenSSH private key (`ssh` items).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ssh: Option<SshDetails>,
+    pub private_key: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub passphrase: Option<String>,
+    /// OpenSSH certificate (`ssh` items).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificate: Option<String>,
     #[serde(flatten)]
     #[zeroize(skip)]
     pub extra: BTreeMap<String, serde_json::Value>,
 }
 
-/// A user-defined field; `hidden` ones are masked in the UI until revealed.
-#[derive(Clone, Default, PartialEq, Serialize, Deserialize, Zeroize)]
+/// A user-defined field; `secret` ones are masked in the UI until revealed.
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize, Zeroize, ZeroizeOnDrop)]
 pub struct CustomField {
-    pub name: String,
+    pub label: String,
     pub value: String,
     #[serde(default)]
-    pub hidden: bool,
-}
-
-/// Connection details of a database item (used by the CLI's rotation).
-#[derive(Clone, Default, PartialEq, Serialize, Deserialize, Zeroize)]
-pub struct DatabaseDetails {
-    /// `postgresql`, `mysql`, `mariadb`, ...
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub engine: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub host: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub port: Option<u16>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub database: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub username: Option<String>,
-}
-
-/// An SSH key item (OpenSSH formats).
-#[derive(Clone, Default, PartialEq, Serialize, Deserialize, Zeroize)]
-pub struct SshDetails {
-    pub private_key: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub public_key: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub passphrase: Option<String>,
+    pub secret: bool,
+    #[serde(flatten)]
+    #[zeroize(skip)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 macro_rules! redacted_debug {
@@ -110,33 +134,59 @@ macro_rules! redacted_debug {
         }
     )*};
 }
-redacted_debug!(Overview, Details, CustomField, DatabaseDetails, SshDetails);
+redacted_debug!(Overview, Details, CustomField);
 
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+    use serde_json::{json, Value};
+
+    fn round_trip<T: Serialize + for<'de> Deserialize<'de>>(v: &Value) -> (T, Value) {
+        let t: T = serde_json::from_value(v.clone()).unwrap();
+        let back = serde_json::to_value(&t).unwrap();
+        (t, back)
+    }
 
     #[test]
-    fn unknown_members_survive_a_round_trip_and_nothing_prints() {
-        let json = r#"{"type":"database","name":"Prod","urls":["https://db"],"future":{"x":1}}"#;
-        let o: Overview = serde_json::from_str(json).unwrap();
-        assert_eq!(o.kind, ItemType::Database);
-        assert_eq!(o.extra["future"]["x"], 1);
-        let back: serde_json::Value =
-            serde_json::from_str(&serde_json::to_string(&o).unwrap()).unwrap();
-        assert_eq!(
-            back,
-            serde_json::from_str::<serde_json::Value>(json).unwrap()
-        );
-        assert_eq!(format!("{o:?}"), "Overview([REDACTED])");
-        let d: Details = serde_json::from_str(
-            r#"{"password":"hunter2","database":{"host":"h","port":5432},"fields":[{"name":"pin","value":"1234","hidden":true}]}"#,
-        )
-        .unwrap();
-        assert_eq!(d.database.as_ref().unwrap().port, Some(5432));
-        assert!(!format!("{d:?}").contains("hunter2"));
-        let k: Overview = serde_json::from_str(r#"{"type":"wifi","name":"n"}"#).unwrap();
-        assert_eq!(k.kind, ItemType::Other);
+    fn every_spec_kind_reads_and_writes_back_unchanged() {
+        let overviews = [
+            json!({"kind":"login","name":"Mail","url":"https://m","username":"ann"}),
+            json!({"kind":"database","name":"Prod","host":"db","port":"5432","database":"app","username":"app"}),
+            json!({"kind":"note","name":"n","folder":"f-1"}),
+            json!({"kind":"ssh","name":"box","username":"root","host":"h"}),
+        ];
+        for o in &overviews {
+            let (t, back): (Overview, _) = round_trip(o);
+            assert_eq!(&back, o);
+            assert_eq!(t.item_kind().as_str(), o["kind"].as_str());
+            assert!(t.extra.is_empty(), "{o}");
+        }
+        let d = json!({"password":"hunter2","totp":"otpauth://totp/x?secret=AB","notes":"n",
+            "custom":[{"label":"pin","value":"1234","secret":true}],
+            "publicKey":"ssh-ed25519 A","privateKey":"-----BEGIN","passphrase":"p","certificate":"c"});
+        let (t, back): (Details, _) = round_trip(&d);
+        assert_eq!(back, d);
+        assert!(t.extra.is_empty());
+        assert_eq!(t.custom[0].label, "pin");
+        assert!(t.custom[0].secret);
+        assert_eq!(t.private_key.as_deref(), Some("-----BEGIN"));
+    }
+
+    #[test]
+    fn unknown_members_and_kinds_survive_and_nothing_prints() {
+        let o = json!({"kind":"wifi","name":"n","ssid":"home","future":{"x":1}});
+        let (t, back): (Overview, _) = round_trip(&o);
+        assert_eq!(back, o);
+        assert_eq!(t.item_kind(), ItemKind::Other);
+        assert_eq!(format!("{t:?}"), "Overview([REDACTED])");
+        let d = json!({"password":"hunter2","custom":[{"label":"l","value":"s3cret","secret":false,"x":2}],"later":[1]});
+        let (t, back): (Details, _) = round_trip(&d);
+        assert_eq!(back, d);
+        assert!(!format!("{t:?}").contains("hunter2"));
+        assert!(!format!("{:?}", t.custom).contains("s3cret"));
+        // Absent fields are omitted, never null.
+        let empty = serde_json::to_string(&Details::default()).unwrap();
+        assert_eq!(empty, "{}");
     }
 }
