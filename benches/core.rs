@@ -202,5 +202,68 @@ fn envelope(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, envelope, overviews, attachments, kdf);
+/// The overview snapshot of 10 000 items against the same AES-GCM over the
+/// same plaintext bytes in one call: what the snapshot format costs.
+fn overview_snapshot(c: &mut Criterion) {
+    use blindvault::overview_snapshot::{self as snapshot, SnapshotEntry};
+    let mut g = c.benchmark_group("overview_snapshot_10k");
+    g.sample_size(20);
+    let vault_key = SymmetricKey::generate().unwrap();
+    let entries: Vec<SnapshotEntry> = (0..ITEMS)
+        .map(|i| SnapshotEntry {
+            id: format!("item-{i}"),
+            revision: i as u64,
+            overview: blindvault::secret::SecretBytes::new(
+                format!(
+                    r#"{{"kind":"login","name":"Site {i}","url":"https://site{i}.example.com/login","username":"user{i}@example.com","x":"{}"}}"#,
+                    "o".repeat(60)
+                )
+                .into_bytes(),
+            ),
+        })
+        .collect();
+    let jwe = snapshot::seal(&vault_key, "vault-1", &entries).unwrap();
+    g.bench_function("blindvault overview_snapshot::open", |b| {
+        b.iter(|| snapshot::open(&vault_key, "vault-1", black_box(&jwe)).unwrap())
+    });
+    let pt_len = snapshot::open(&vault_key, "vault-1", &jwe)
+        .unwrap()
+        .iter()
+        .map(|e| e.overview.len() + 40)
+        .sum::<usize>();
+    let cipher = Aes256Gcm::new(&[1u8; 32].into());
+    let nonce = Nonce::from([2u8; 12]);
+    let ct = cipher
+        .encrypt(
+            &nonce,
+            Payload {
+                msg: &vec![b'o'; pt_len],
+                aad: b"aad",
+            },
+        )
+        .unwrap();
+    g.bench_function("peer aes-gcm decrypt, same length", |b| {
+        b.iter(|| {
+            cipher
+                .decrypt(
+                    &nonce,
+                    Payload {
+                        msg: black_box(&ct),
+                        aad: b"aad",
+                    },
+                )
+                .unwrap()
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(
+    benches,
+    envelope,
+    overviews,
+    overview_snapshot,
+    attachments,
+    kdf
+);
 criterion_main!(benches);

@@ -23,11 +23,16 @@ mod chunk_cipher;
 mod decryptor;
 mod encryptor;
 mod key;
+mod meta;
 mod range;
 
+/// The chunk cipher as the browser build's WebCrypto path sees it.
+#[cfg(target_arch = "wasm32")]
+pub(crate) use chunk_cipher::ChunkCipher as ChunkCipherRef;
 pub use decryptor::Decryptor;
 pub use encryptor::Encryptor;
 pub use key::AttachmentKey;
+pub use meta::{AttachmentMeta, ATTACHMENT_META_VERSION, MAX_ATTACHMENT_SIZE};
 pub use range::{ciphertext_len, ciphertext_range_for, plaintext_len, RangeDecryptor};
 
 use crate::context::Context;

@@ -58,6 +58,10 @@ impl Context {
     pub fn vault_meta(vault: &str) -> Result<Self> {
         Self::build("vault-meta", &[vault])
     }
+    /// The overview snapshot of a whole vault, under the vault's snapshot subkey.
+    pub fn vault_overviews(vault: &str) -> Result<Self> {
+        Self::build("vault-overviews", &[vault])
+    }
     /// A folder's name, under the vault key.
     pub fn folder(vault: &str, folder: &str) -> Result<Self> {
         Self::build("folder", &[vault, folder])
@@ -99,7 +103,8 @@ impl Context {
         };
         let ids: Vec<&str> = parts.collect();
         let arity = match kind {
-            "account-key" | "private-key" | "vault-meta" | "share" | "export" => 1,
+            "account-key" | "private-key" | "vault-meta" | "vault-overviews" | "share"
+            | "export" => 1,
             "vault-key" | "folder" | "item-key" | "item-overview" | "item-details" => 2,
             "attachment-meta" | "attachment" => 3,
             _ => return Err(Error::MalformedEnvelope("context")),

@@ -55,11 +55,11 @@ pub(crate) fn seal(
 ) -> Result<String> {
     let mut iv = [0u8; IV_LEN];
     crate::random::fill(&mut iv)?;
-    seal_with_nonce(cipher, kid, ctx, &iv, plaintext)
+    seal_with_nonce(cipher, kid, ctx, &iv, plaintext, MAX_ENVELOPE_LEN)
 }
 
 /// BASE64URL of the protected header exactly as this core writes it.
-fn header_b64(kid: &str, ctx: &Context) -> String {
+pub(crate) fn header_b64(kid: &str, ctx: &Context) -> String {
     // kid (base64url) and ctx ([A-Za-z0-9_/-], see context.rs) never need JSON
     // escaping, so this is exactly the bytes serde_json would write, and the
     // header spelling is fixed by SPEC.md.
@@ -100,27 +100,55 @@ fn is_canonical_header(h: &str, kid: Option<&str>, ctx: &Context) -> bool {
         .all(|b| b.is_ascii_alphanumeric() || *b == b'-' || *b == b'_')
 }
 
-/// Seals with a caller-chosen nonce. Only for known-answer vectors: reusing a
-/// nonce under one key breaks GCM's confidentiality and authenticity.
+/// The length of the compact serialization of `plaintext_len` bytes under
+/// `header_b64`, refused with `EnvelopeTooLarge` above `max_len`.
+pub(crate) fn sealed_len(header_b64: &str, plaintext_len: usize, max_len: usize) -> Result<usize> {
+    // Saturating: a plaintext near usize::MAX must be refused, not overflow.
+    let total = base64::encoded_len(plaintext_len, false)
+        .unwrap_or(usize::MAX)
+        .saturating_add(header_b64.len() + 4 + IV_B64_LEN + TAG_B64_LEN);
+    if total > max_len {
+        return Err(Error::EnvelopeTooLarge {
+            actual: total,
+            maximum: max_len,
+        });
+    }
+    Ok(total)
+}
+
+/// `header . "" . iv . ct . tag`, every part base64url.
+pub(crate) fn assemble(header_b64: &str, iv: &[u8], ct: &[u8], tag: &[u8]) -> String {
+    let mut out = String::with_capacity(
+        header_b64.len()
+            + 4
+            + IV_B64_LEN
+            + TAG_B64_LEN
+            + base64::encoded_len(ct.len(), false).unwrap_or(0),
+    );
+    out.push_str(header_b64);
+    out.push_str("..");
+    URL_SAFE_NO_PAD.encode_string(iv, &mut out);
+    out.push('.');
+    URL_SAFE_NO_PAD.encode_string(ct, &mut out);
+    out.push('.');
+    URL_SAFE_NO_PAD.encode_string(tag, &mut out);
+    out
+}
+
+/// Seals with a caller-chosen nonce. Only for known-answer vectors (and
+/// [`seal`]): reusing a nonce under one key breaks GCM's confidentiality and
+/// authenticity. `max_len` is [`MAX_ENVELOPE_LEN`] except for the overview
+/// snapshot, which has its own limit.
 pub(crate) fn seal_with_nonce(
     cipher: &Aes256Gcm,
     kid: &str,
     ctx: &Context,
     iv: &[u8; IV_LEN],
     plaintext: &[u8],
+    max_len: usize,
 ) -> Result<String> {
     let header_b64 = header_b64(kid, ctx);
-
-    // Saturating: a plaintext near usize::MAX must be refused, not overflow.
-    let total = base64::encoded_len(plaintext.len(), false)
-        .unwrap_or(usize::MAX)
-        .saturating_add(header_b64.len() + 4 + IV_B64_LEN + TAG_B64_LEN);
-    if total > MAX_ENVELOPE_LEN {
-        return Err(Error::EnvelopeTooLarge {
-            actual: total,
-            maximum: MAX_ENVELOPE_LEN,
-        });
-    }
+    let total = sealed_len(&header_b64, plaintext.len(), max_len)?;
 
     // The plaintext is copied once into a buffer that becomes the ciphertext in
     // place; it is zeroized if encryption fails half-way.
@@ -129,26 +157,17 @@ pub(crate) fn seal_with_nonce(
         .encrypt_inout_detached(iv.into(), header_b64.as_bytes(), buf.as_mut_slice().into())
         .map_err(|_| Error::EnvelopeTooLarge {
             actual: total,
-            maximum: MAX_ENVELOPE_LEN,
+            maximum: max_len,
         })?;
-
-    let mut out = String::with_capacity(total);
-    out.push_str(&header_b64);
-    out.push_str("..");
-    URL_SAFE_NO_PAD.encode_string(iv, &mut out);
-    out.push('.');
-    URL_SAFE_NO_PAD.encode_string(buf.as_slice(), &mut out);
-    out.push('.');
-    URL_SAFE_NO_PAD.encode_string(tag.as_slice(), &mut out);
-    Ok(out)
+    Ok(assemble(&header_b64, iv, &buf, &tag))
 }
 
 /// The parts of a compact JWE after every syntactic check passed.
-struct Parsed<'a> {
-    header_b64: &'a str,
-    iv: [u8; IV_LEN],
-    ciphertext: Vec<u8>,
-    tag: [u8; TAG_LEN],
+pub(crate) struct Parsed<'a> {
+    pub(crate) header_b64: &'a str,
+    pub(crate) iv: [u8; IV_LEN],
+    pub(crate) ciphertext: Vec<u8>,
+    pub(crate) tag: [u8; TAG_LEN],
 }
 
 /// Opens an envelope; `kid` is the opening key's id, or `None` to skip the
@@ -161,7 +180,18 @@ pub(crate) fn open(
     expected: &Context,
     jwe: &str,
 ) -> Result<SecretBytes> {
-    let p = parse(jwe)?;
+    decrypt(cipher, parse_checked(kid, expected, jwe, MAX_ENVELOPE_LEN)?)
+}
+
+/// Every check of [`open`] but the tag (rules 1-12 of SPEC.md §Envelopes),
+/// with `max_len` as the size limit; the caller decrypts.
+pub(crate) fn parse_checked<'a>(
+    kid: Option<&str>,
+    expected: &Context,
+    jwe: &'a str,
+    max_len: usize,
+) -> Result<Parsed<'a>> {
+    let p = parse(jwe, max_len)?;
     // Fast path: the exact header this core writes passes every header check,
     // so comparing the encoded bytes replaces base64 decoding and JSON parsing
     // (most envelopes a client opens are its own). Anything else, such as
@@ -170,11 +200,11 @@ pub(crate) fn open(
         let json = crate::encoding::b64u_decode(p.header_b64, "protected header base64url")?;
         check_header(&header::Header::parse(&json)?, Some(expected), kid)?;
     }
-    decrypt(cipher, p)
+    Ok(p)
 }
 
-fn parse(jwe: &str) -> Result<Parsed<'_>> {
-    let [h, ek, iv, ct, tag] = split_compact_jwe(jwe, MAX_ENVELOPE_LEN)?;
+fn parse(jwe: &str, max_len: usize) -> Result<Parsed<'_>> {
+    let [h, ek, iv, ct, tag] = split_compact_jwe(jwe, max_len)?;
     // RFC 7518 §4.5: with "dir" the JWE Encrypted Key MUST be empty.
     if !ek.is_empty() {
         return Err(Error::MalformedEnvelope(
@@ -235,7 +265,7 @@ fn check_header(
     }
 }
 
-fn decrypt(cipher: &Aes256Gcm, p: Parsed<'_>) -> Result<SecretBytes> {
+pub(crate) fn decrypt(cipher: &Aes256Gcm, p: Parsed<'_>) -> Result<SecretBytes> {
     // GCM verifies the tag before it decrypts, but the buffer is zeroized on
     // every path anyway: after success it holds the plaintext.
     let mut buf = Zeroizing::new(p.ciphertext);
@@ -262,7 +292,7 @@ pub struct EnvelopeInfo {
 /// Reads the `kid` and `ctx` of an envelope after the same syntactic and header
 /// checks `open` makes (all but the context, key and tag).
 pub fn inspect(jwe: &str) -> Result<EnvelopeInfo> {
-    let p = parse(jwe)?;
+    let p = parse(jwe, MAX_ENVELOPE_LEN)?;
     let json = crate::encoding::b64u_decode(p.header_b64, "protected header base64url")?;
     let h = header::Header::parse(&json)?;
     check_header(&h, None, None)?;

@@ -125,7 +125,14 @@ impl SymmetricKey {
         ctx: &Context,
         iv: &[u8; envelope::IV_LEN],
     ) -> Result<String> {
-        envelope::seal_with_nonce(&self.cipher, &self.kid, ctx, iv, plaintext)
+        envelope::seal_with_nonce(
+            &self.cipher,
+            &self.kid,
+            ctx,
+            iv,
+            plaintext,
+            envelope::MAX_ENVELOPE_LEN,
+        )
     }
 }
 

@@ -21,6 +21,7 @@ pub mod generator;
 pub mod item;
 pub mod kdf;
 pub mod keys;
+pub mod overview_snapshot;
 pub mod password_envelope;
 pub mod random;
 pub mod secret;

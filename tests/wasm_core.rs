@@ -326,3 +326,57 @@ fn generator_uses_the_platform_csprng_and_its_options() {
     })
     .is_err());
 }
+
+// --- overview snapshots and attachment metadata ---------------------------------
+
+#[wasm_bindgen_test]
+fn overview_snapshot_vectors_in_wasm() {
+    use blindvault::overview_snapshot as snapshot;
+    let doc: Value =
+        serde_json::from_str(include_str!("vectors/overview_snapshot_vectors.json")).unwrap();
+    let key = |v: &Value| {
+        SymmetricKey::from_secret(SecretKey32::from_slice(&hex(v, "vault_key")).unwrap())
+    };
+    for v in doc["valid"].as_array().unwrap() {
+        let got = snapshot::open(
+            &key(v),
+            v["vault"].as_str().unwrap(),
+            v["jwe"].as_str().unwrap(),
+        )
+        .unwrap();
+        assert_eq!(got.len(), v["entries"].as_array().unwrap().len());
+    }
+    for v in doc["fail"].as_array().unwrap() {
+        let e = snapshot::open(
+            &key(v),
+            v["vault"].as_str().unwrap(),
+            v["jwe"].as_str().unwrap(),
+        )
+        .unwrap_err();
+        let name = format!("{e:?}");
+        assert!(
+            name.starts_with(v["error"].as_str().unwrap()),
+            "{}: {name}",
+            v["name"]
+        );
+    }
+}
+
+#[wasm_bindgen_test]
+fn attachment_meta_round_trip_in_wasm() {
+    use blindvault::attachment::AttachmentMeta;
+    let ik = SymmetricKey::generate().unwrap();
+    let m = AttachmentMeta {
+        name: "a.txt".into(),
+        size: 5,
+        mime: "text/plain".into(),
+        key: AttachmentKey::generate().unwrap(),
+    };
+    let jwe = m.seal(&ik, "v", "i", "a").unwrap();
+    let got = AttachmentMeta::open(&ik, "v", "i", "a", &jwe).unwrap();
+    assert_eq!(got.key.expose_secret(), m.key.expose_secret());
+    assert_eq!(
+        AttachmentMeta::open(&ik, "v", "i", "b", &jwe).unwrap_err(),
+        Error::ContextMismatch
+    );
+}

@@ -30,6 +30,10 @@ const OKM_LEN: usize = KEY_LEN + NONCE_LEN + COMMITMENT_LEN;
 /// The derived AEAD key and base nonce of one attachment.
 pub(crate) struct ChunkCipher {
     aead: Aes256Gcm, // zeroized on drop (aes-gcm `zeroize` feature)
+    /// The derived AEAD key, kept for the browser build, which imports it into
+    /// WebCrypto (non-extractable) to run the per-chunk AES-GCM there.
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    key: Zeroizing<[u8; KEY_LEN]>,
     base_nonce: Zeroizing<[u8; NONCE_LEN]>,
 }
 
@@ -68,7 +72,14 @@ impl ChunkCipher {
         base_nonce.copy_from_slice(&okm[KEY_LEN..KEY_LEN + NONCE_LEN]);
         let mut commitment = [0u8; COMMITMENT_LEN];
         commitment.copy_from_slice(&okm[KEY_LEN + NONCE_LEN..]);
-        Ok((Self { aead, base_nonce }, commitment))
+        Ok((
+            Self {
+                aead,
+                key: aead_key,
+                base_nonce,
+            },
+            commitment,
+        ))
     }
 
     /// Derives the cipher for a received header and checks its commitment in
@@ -90,6 +101,11 @@ impl ChunkCipher {
     /// nonce(i): the base nonce XOR the chunk number as a big-endian integer
     /// as wide as the nonce. Refuses i >= 2^38 (c2sp: MUST abort).
     fn nonce(&self, index: u64) -> Result<Nonce<aes_gcm::aead::consts::U12>> {
+        Ok(self.nonce_bytes(index)?.into())
+    }
+
+    /// [`Self::nonce`] as bytes, for the WebCrypto path.
+    pub(crate) fn nonce_bytes(&self, index: u64) -> Result<[u8; NONCE_LEN]> {
         if index >= MAX_CHUNKS {
             return Err(Error::AttachmentTooLarge);
         }
@@ -97,7 +113,13 @@ impl ChunkCipher {
         for (b, c) in n[NONCE_LEN - 8..].iter_mut().zip(index.to_be_bytes()) {
             *b ^= c;
         }
-        Ok(n.into())
+        Ok(n)
+    }
+
+    /// The derived AEAD key, for importing into WebCrypto (browser build).
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    pub(crate) fn aead_key(&self) -> &[u8; KEY_LEN] {
+        &self.key
     }
 
     /// Appends `AES-256-GCM(plaintext) || tag` for chunk `index` to `out`.

@@ -58,7 +58,23 @@ impl Decryptor {
     /// Takes any amount of ciphertext; returns the plaintext of the chunks it
     /// authenticated (possibly none). After an error every call fails.
     pub fn push(&mut self, data: &[u8]) -> Result<Vec<u8>> {
-        let r = self.push_inner(data);
+        let whole = (self.pending.len() + data.len()) / ENCRYPTED_CHUNK_SIZE;
+        // Zeroizing: if a later chunk fails, the earlier plaintext is wiped.
+        let mut out = Zeroizing::new(Vec::with_capacity(whole.saturating_mul(CHUNK_SIZE)));
+        self.push_with(data, &mut |c, i, chunk| c.open_into(i, chunk, &mut out))?;
+        Ok(core::mem::take(&mut *out))
+    }
+
+    /// The framing of [`Decryptor::push`] (header, commitment, whole chunks),
+    /// with the opening of each complete non-final chunk (cipher, index,
+    /// chunk) left to `open`: RustCrypto here, WebCrypto in the browser build.
+    /// An error from `open` fails the stream like a failed tag.
+    pub(crate) fn push_with(
+        &mut self,
+        data: &[u8],
+        open: &mut dyn FnMut(&ChunkCipher, u64, &[u8]) -> Result<()>,
+    ) -> Result<()> {
+        let r = self.push_inner(data, open);
         if let Err(e) = &r {
             self.fail(e.clone());
         }
@@ -71,7 +87,20 @@ impl Decryptor {
     /// tag), `AttachmentChunkFailed` if the last chunk does not authenticate
     /// as the final one (tampered, reordered, cut mid-chunk or followed by
     /// extra bytes: c2sp's implicit end marker makes these indistinguishable).
-    pub fn finish(mut self) -> Result<Vec<u8>> {
+    pub fn finish(self) -> Result<Vec<u8>> {
+        let mut out = Zeroizing::new(Vec::new());
+        self.finish_with(&mut |c, i, chunk| {
+            out.reserve(chunk.len());
+            c.open_into(i, chunk, &mut out)
+        })?;
+        Ok(core::mem::take(&mut *out))
+    }
+
+    /// [`Decryptor::finish`] with the opening of the final chunk left to `open`.
+    pub(crate) fn finish_with(
+        mut self,
+        open: &mut dyn FnMut(&ChunkCipher, u64, &[u8]) -> Result<()>,
+    ) -> Result<()> {
         match core::mem::replace(
             &mut self.state,
             State::Failed(Error::AttachmentStreamClosed),
@@ -85,9 +114,7 @@ impl Decryptor {
                 if self.pending.len() < TAG_LEN {
                     return Err(Error::AttachmentTruncated);
                 }
-                let mut out = Zeroizing::new(Vec::with_capacity(self.pending.len()));
-                cipher.open_into(next_index, &self.pending, &mut out)?;
-                Ok(core::mem::take(&mut *out))
+                open(&cipher, next_index, &self.pending)
             }
         }
     }
@@ -103,7 +130,11 @@ impl Decryptor {
         self.pending = Vec::new();
     }
 
-    fn push_inner(&mut self, mut data: &[u8]) -> Result<Vec<u8>> {
+    fn push_inner(
+        &mut self,
+        mut data: &[u8],
+        open: &mut dyn FnMut(&ChunkCipher, u64, &[u8]) -> Result<()>,
+    ) -> Result<()> {
         if let State::Failed(e) = &self.state {
             return Err(e.clone());
         }
@@ -113,7 +144,7 @@ impl Decryptor {
             self.pending.extend_from_slice(head);
             data = rest;
             if self.pending.len() < HEADER_LEN {
-                return Ok(Vec::new());
+                return Ok(());
             }
             let (salt, commitment) = self.pending.split_at(SALT_LEN);
             let salt: &[u8; SALT_LEN] = salt
@@ -132,26 +163,23 @@ impl Decryptor {
             return Err(Error::AttachmentStreamClosed);
         };
 
-        let whole = (self.pending.len() + data.len()) / ENCRYPTED_CHUNK_SIZE;
-        // Zeroizing: if a later chunk fails, the earlier plaintext is wiped.
-        let mut out = Zeroizing::new(Vec::with_capacity(whole.saturating_mul(CHUNK_SIZE)));
         while self.pending.len() + data.len() >= ENCRYPTED_CHUNK_SIZE {
             if self.pending.is_empty() {
                 // A whole chunk straight from the input, no copy.
                 let (chunk, rest) = data.split_at(ENCRYPTED_CHUNK_SIZE);
-                cipher.open_into(*next_index, chunk, &mut out)?;
+                open(cipher, *next_index, chunk)?;
                 data = rest;
             } else {
                 let (head, rest) = data.split_at(ENCRYPTED_CHUNK_SIZE - self.pending.len());
                 self.pending.extend_from_slice(head);
                 data = rest;
-                cipher.open_into(*next_index, &self.pending, &mut out)?;
+                open(cipher, *next_index, &self.pending)?;
                 self.pending.clear();
             }
             *next_index += 1;
         }
         self.pending.extend_from_slice(data);
-        Ok(core::mem::take(&mut *out))
+        Ok(())
     }
 }
 

@@ -61,18 +61,30 @@ impl Encryptor {
 
     /// Takes any amount of plaintext; returns the encrypted chunks it
     /// completed (possibly none).
-    pub fn push(&mut self, mut data: &[u8]) -> Result<Vec<u8>> {
+    pub fn push(&mut self, data: &[u8]) -> Result<Vec<u8>> {
+        let completed = (self.pending.len() + data.len()) / CHUNK_SIZE;
+        let mut out = Vec::with_capacity(completed.saturating_mul(ENCRYPTED_CHUNK_SIZE));
+        self.push_with(data, &mut |c, i, chunk| c.seal_into(i, chunk, &mut out))?;
+        Ok(out)
+    }
+
+    /// The chunking of [`Encryptor::push`], with the sealing of each completed
+    /// chunk (cipher, index, plaintext) left to `seal`: RustCrypto here,
+    /// WebCrypto in the browser build (src/wasm/attachment.rs).
+    pub(crate) fn push_with(
+        &mut self,
+        mut data: &[u8],
+        seal: &mut dyn FnMut(&ChunkCipher, u64, &[u8]) -> Result<()>,
+    ) -> Result<()> {
         if let Some(e) = &self.failed {
             return Err(e.clone());
         }
-        let completed = (self.pending.len() + data.len()) / CHUNK_SIZE;
-        let mut out = Vec::with_capacity(completed.saturating_mul(ENCRYPTED_CHUNK_SIZE));
         while !data.is_empty() {
             let room = CHUNK_SIZE - self.pending.len();
             if self.pending.is_empty() && data.len() >= CHUNK_SIZE {
                 // Whole chunk straight from the input: no copy through `pending`.
                 let (chunk, rest) = data.split_at(CHUNK_SIZE);
-                let sealed = self.cipher.seal_into(self.next_index, chunk, &mut out);
+                let sealed = seal(&self.cipher, self.next_index, chunk);
                 self.record(sealed)?;
                 data = rest;
                 continue;
@@ -81,28 +93,32 @@ impl Encryptor {
             self.pending.extend_from_slice(head);
             data = rest;
             if self.pending.len() == CHUNK_SIZE {
-                let sealed = self
-                    .cipher
-                    .seal_into(self.next_index, &self.pending, &mut out);
+                let sealed = seal(&self.cipher, self.next_index, &self.pending);
                 // Zeroize keeps the capacity, so the next chunk reuses it.
                 zeroize::Zeroize::zeroize(&mut *self.pending);
                 self.record(sealed)?;
             }
         }
-        Ok(out)
+        Ok(())
     }
 
     /// Encrypts the short final chunk (possibly empty), which marks the end.
-    pub fn finish(mut self) -> Result<Vec<u8>> {
+    pub fn finish(self) -> Result<Vec<u8>> {
+        let mut out = Vec::with_capacity(self.pending.len() + super::TAG_LEN);
+        self.finish_with(&mut |c, i, chunk| c.seal_into(i, chunk, &mut out))?;
+        Ok(out)
+    }
+
+    /// [`Encryptor::finish`] with the sealing left to `seal`.
+    pub(crate) fn finish_with(
+        mut self,
+        seal: &mut dyn FnMut(&ChunkCipher, u64, &[u8]) -> Result<()>,
+    ) -> Result<()> {
         if let Some(e) = self.failed.take() {
             return Err(e);
         }
-        let mut out = Vec::with_capacity(self.pending.len() + super::TAG_LEN);
-        let sealed = self
-            .cipher
-            .seal_into(self.next_index, &self.pending, &mut out);
-        self.record(sealed)?;
-        Ok(out)
+        let sealed = seal(&self.cipher, self.next_index, &self.pending);
+        self.record(sealed)
     }
 
     /// Plaintext bytes held back, waiting for their chunk to fill (always

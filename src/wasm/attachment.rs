@@ -1,14 +1,31 @@
 //! Attachment streams (c2sp.org/chunked-encryption, Cobblestone-256) as
 //! push/finish objects, so a `ReadableStream` can be piped through a
 //! `TransformStream` with bounded memory whatever the file size.
+//!
+//! `push`/`finish` run AES-GCM in WASM (RustCrypto) and return at once;
+//! `pushAsync`/`finishAsync` return promises and run each chunk's AES-GCM in
+//! WebCrypto (src/wasm/attachment_webcrypto.rs), 5-10x faster in browsers.
+//! Both give the same bytes; the calls of one object may be mixed as long as
+//! each promise is awaited before the next call.
 
-use crate::attachment::{self, Decryptor, Encryptor};
+use crate::attachment::{self, ChunkCipherRef, Decryptor, Encryptor};
 use crate::context::Context;
 use crate::Error;
 use wasm_bindgen::prelude::*;
 use zeroize::Zeroizing;
 
+use super::attachment_webcrypto::{Job, StreamCrypto};
 use super::js_err;
+use super::keys::ItemKey;
+use js_sys::{Promise, Uint8Array};
+
+fn rejected(e: JsError) -> Promise {
+    Promise::reject(&JsValue::from(e))
+}
+
+fn check(wc: &Option<StreamCrypto>) -> Result<(), JsError> {
+    wc.as_ref().map_or(Ok(()), StreamCrypto::check)
+}
 
 /// One attachment's input key (32 random bytes), held in WASM memory.
 #[wasm_bindgen]
@@ -34,6 +51,7 @@ fn attachment_context(vault: &str, item: &str, attachment: &str) -> Result<Conte
 pub struct AttachmentEncryptor {
     inner: Option<Encryptor>,
     header: Option<Vec<u8>>,
+    wc: Option<StreamCrypto>,
 }
 
 /// Constructors for other contexts (secret shares, src/wasm/share.rs).
@@ -46,6 +64,7 @@ impl AttachmentEncryptor {
         Ok(Self {
             inner: Some(inner),
             header: Some(header),
+            wc: StreamCrypto::new(true),
         })
     }
 }
@@ -54,6 +73,7 @@ impl AttachmentDecryptor {
     pub(crate) fn with_context(key: &attachment::AttachmentKey, ctx: &Context) -> Self {
         Self {
             inner: Some(Decryptor::new(key, ctx)),
+            wc: StreamCrypto::new(false),
         }
     }
 }
@@ -72,6 +92,7 @@ impl AttachmentEncryptor {
         Ok(Self {
             inner: Some(inner),
             header: Some(header),
+            wc: StreamCrypto::new(true),
         })
     }
 
@@ -79,6 +100,7 @@ impl AttachmentEncryptor {
     /// (possibly empty). The input is wiped from WASM memory afterwards.
     pub fn push(&mut self, plaintext: Vec<u8>) -> Result<Vec<u8>, JsError> {
         let plaintext = Zeroizing::new(plaintext);
+        check(&self.wc)?;
         let enc = self
             .inner
             .as_mut()
@@ -89,12 +111,61 @@ impl AttachmentEncryptor {
 
     /// Emits the final chunk; the object cannot be used afterwards.
     pub fn finish(&mut self) -> Result<Vec<u8>, JsError> {
+        check(&self.wc)?;
         let enc = self
             .inner
             .take()
             .ok_or_else(|| js_err(Error::AttachmentStreamClosed))?;
         let last = enc.finish().map_err(js_err)?;
         Ok(self.prepend_header(last))
+    }
+
+    /// As `push`, with each chunk's AES-GCM in WebCrypto (in WASM where the
+    /// scope has no `crypto.subtle`). Await it before the next call.
+    #[wasm_bindgen(js_name = pushAsync, unchecked_return_type = "Promise<Uint8Array>")]
+    pub fn push_async(&mut self, plaintext: Vec<u8>) -> Promise {
+        let plaintext = Zeroizing::new(plaintext);
+        self.start(Some(&plaintext)).unwrap_or_else(rejected)
+    }
+
+    /// As `finish`, through WebCrypto.
+    #[wasm_bindgen(js_name = finishAsync, unchecked_return_type = "Promise<Uint8Array>")]
+    pub fn finish_async(&mut self) -> Promise {
+        self.start(None).unwrap_or_else(rejected)
+    }
+
+    fn start(&mut self, plaintext: Option<&[u8]>) -> Result<Promise, JsError> {
+        if self.wc.is_none() {
+            let out = match plaintext {
+                Some(p) => self.push(p.to_vec())?,
+                None => self.finish()?,
+            };
+            return Ok(Promise::resolve(&JsValue::from(Uint8Array::from(&out[..]))));
+        }
+        check(&self.wc)?;
+        let wc = self
+            .wc
+            .as_mut()
+            .ok_or_else(|| js_err(Error::AttachmentStreamClosed))?;
+        let mut jobs: Vec<Job> = Vec::new();
+        let mut queue = |c: &ChunkCipherRef, i: u64, chunk: &[u8]| {
+            wc.job(&mut jobs, c.aead_key(), c.nonce_bytes(i)?, chunk)
+        };
+        match plaintext {
+            Some(p) => self
+                .inner
+                .as_mut()
+                .ok_or_else(|| js_err(Error::AttachmentStreamClosed))?
+                .push_with(p, &mut queue),
+            None => self
+                .inner
+                .take()
+                .ok_or_else(|| js_err(Error::AttachmentStreamClosed))?
+                .finish_with(&mut queue),
+        }
+        .map_err(js_err)?;
+        let prefix = self.header.take().unwrap_or_default();
+        Ok(wc.run(jobs, prefix))
     }
 
     fn prepend_header(&mut self, chunks: Vec<u8>) -> Vec<u8> {
@@ -114,6 +185,7 @@ impl AttachmentEncryptor {
 #[wasm_bindgen]
 pub struct AttachmentDecryptor {
     inner: Option<Decryptor>,
+    wc: Option<StreamCrypto>,
 }
 
 #[wasm_bindgen]
@@ -128,12 +200,14 @@ impl AttachmentDecryptor {
         let ctx = attachment_context(vault, item, attachment)?;
         Ok(Self {
             inner: Some(Decryptor::new(&key.0, &ctx)),
+            wc: StreamCrypto::new(false),
         })
     }
 
     /// Feeds ciphertext; returns the plaintext of every chunk that verified.
     /// After an error the stream stays failed.
     pub fn push(&mut self, ciphertext: &[u8]) -> Result<js_sys::Uint8Array, JsError> {
+        check(&self.wc)?;
         let dec = self
             .inner
             .as_mut()
@@ -144,6 +218,7 @@ impl AttachmentDecryptor {
 
     /// Verifies and returns the final chunk; the object cannot be used afterwards.
     pub fn finish(&mut self) -> Result<js_sys::Uint8Array, JsError> {
+        check(&self.wc)?;
         let dec = self
             .inner
             .take()
@@ -151,4 +226,124 @@ impl AttachmentDecryptor {
         let plain = Zeroizing::new(dec.finish().map_err(js_err)?);
         Ok(js_sys::Uint8Array::from(&plain[..]))
     }
+
+    /// As `push`, with each chunk's AES-GCM in WebCrypto (in WASM where the
+    /// scope has no `crypto.subtle`); resolves only to authenticated
+    /// plaintext. Await it before the next call: after a rejection every
+    /// later call fails.
+    #[wasm_bindgen(js_name = pushAsync, unchecked_return_type = "Promise<Uint8Array>")]
+    pub fn push_async(&mut self, ciphertext: &[u8]) -> Promise {
+        self.start(Some(ciphertext)).unwrap_or_else(rejected)
+    }
+
+    /// As `finish`, through WebCrypto.
+    #[wasm_bindgen(js_name = finishAsync, unchecked_return_type = "Promise<Uint8Array>")]
+    pub fn finish_async(&mut self) -> Promise {
+        self.start(None).unwrap_or_else(rejected)
+    }
+
+    fn start(&mut self, ciphertext: Option<&[u8]>) -> Result<Promise, JsError> {
+        if self.wc.is_none() {
+            let out = match ciphertext {
+                Some(c) => self.push(c)?,
+                None => self.finish()?,
+            };
+            return Ok(Promise::resolve(&JsValue::from(out)));
+        }
+        check(&self.wc)?;
+        let wc = self
+            .wc
+            .as_mut()
+            .ok_or_else(|| js_err(Error::AttachmentStreamClosed))?;
+        let mut jobs: Vec<Job> = Vec::new();
+        let mut queue = |c: &ChunkCipherRef, i: u64, chunk: &[u8]| {
+            wc.job(&mut jobs, c.aead_key(), c.nonce_bytes(i)?, chunk)
+        };
+        match ciphertext {
+            Some(c) => self
+                .inner
+                .as_mut()
+                .ok_or_else(|| js_err(Error::AttachmentStreamClosed))?
+                .push_with(c, &mut queue),
+            None => self
+                .inner
+                .take()
+                .ok_or_else(|| js_err(Error::AttachmentStreamClosed))?
+                .finish_with(&mut queue),
+        }
+        .map_err(js_err)?;
+        Ok(wc.run(jobs, Vec::new()))
+    }
+}
+
+/// An opened attachment metadata envelope: the file's name, size and media
+/// type, and a handle to its attachment key (the bytes stay in WASM memory).
+#[wasm_bindgen(js_name = AttachmentMeta)]
+pub struct OpenedAttachmentMeta(attachment::AttachmentMeta);
+
+#[wasm_bindgen(js_class = AttachmentMeta)]
+impl OpenedAttachmentMeta {
+    #[wasm_bindgen(getter)]
+    pub fn name(&self) -> String {
+        self.0.name.clone()
+    }
+    /// Plaintext size in bytes (an integer below 2^53).
+    #[wasm_bindgen(getter)]
+    pub fn size(&self) -> f64 {
+        self.0.size as f64
+    }
+    #[wasm_bindgen(getter)]
+    pub fn mime(&self) -> String {
+        self.0.mime.clone()
+    }
+    /// A new handle to the attachment key, for `AttachmentDecryptor`.
+    #[wasm_bindgen(getter)]
+    pub fn key(&self) -> AttachmentKey {
+        AttachmentKey(self.0.key.clone())
+    }
+}
+
+/// Seals an attachment's name, size, type and key under the item key, for
+/// `bv1/attachment-meta/<homeVaultId>/<itemId>/<attachmentId>` (the home vault
+/// is `itemHomeVault(blob)`, the item key `unwrapItemKey(...)`).
+#[allow(clippy::too_many_arguments)]
+#[wasm_bindgen(js_name = sealAttachmentMeta)]
+pub fn seal_attachment_meta(
+    item_key: &ItemKey,
+    home_vault_id: &str,
+    item_id: &str,
+    attachment_id: &str,
+    attachment_key: &AttachmentKey,
+    name: &str,
+    size: f64,
+    mime: &str,
+) -> Result<String, JsError> {
+    // A JS number: refuse fractions, negatives, NaN and anything beyond 2^53 - 1.
+    if !(size >= 0.0 && size.fract() == 0.0 && size <= attachment::MAX_ATTACHMENT_SIZE as f64) {
+        return Err(JsError::new(
+            "sealAttachmentMeta: size must be an integer from 0 to 2^53 - 1",
+        ));
+    }
+    attachment::AttachmentMeta {
+        name: name.to_owned(),
+        size: size as u64,
+        mime: mime.to_owned(),
+        key: attachment_key.0.clone(),
+    }
+    .seal(&item_key.0, home_vault_id, item_id, attachment_id)
+    .map_err(js_err)
+}
+
+/// Opens an attachment metadata envelope sealed by `sealAttachmentMeta`.
+#[wasm_bindgen(js_name = openAttachmentMeta)]
+pub fn open_attachment_meta(
+    item_key: &ItemKey,
+    home_vault_id: &str,
+    item_id: &str,
+    attachment_id: &str,
+    jwe: &str,
+) -> Result<OpenedAttachmentMeta, JsError> {
+    attachment::AttachmentMeta::open(&item_key.0, home_vault_id, item_id, attachment_id, jwe)
+        .map(OpenedAttachmentMeta)
+        .map_err(js_err)
 }

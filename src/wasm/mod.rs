@@ -13,12 +13,14 @@
 
 mod account;
 mod attachment;
+mod attachment_webcrypto;
 mod convert;
 mod generator;
 mod items;
 mod keys;
 mod password;
 mod share;
+mod snapshot;
 mod webcrypto;
 
 use wasm_bindgen::prelude::*;

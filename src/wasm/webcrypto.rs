@@ -59,3 +59,45 @@ pub(crate) async fn pbkdf2_sha256(
     view.fill(0, 0, view.length());
     Ok(out)
 }
+
+/// Starts importing a raw AES-256-GCM key into WebCrypto, non-extractable and
+/// limited to `usage` ("encrypt" or "decrypt"). The key is imported here, by
+/// WASM, so no application JavaScript ever holds its bytes; the temporary
+/// JS copy is wiped as soon as `importKey` has copied it (synchronously).
+pub(crate) fn import_aes_gcm_key(
+    subtle: &SubtleCrypto,
+    key: &[u8; 32],
+    usage: &str,
+) -> Result<js_sys::Promise, JsValue> {
+    let raw = Uint8Array::from(&key[..]);
+    let import =
+        subtle.import_key_with_str("raw", &raw, "AES-GCM", false, &Array::of1(&usage.into()));
+    raw.fill(0, 0, raw.length());
+    import
+}
+
+/// AES-256-GCM (128-bit tag) in WebCrypto: `encrypt` returns `ct || tag`,
+/// `decrypt` takes `ct || tag` and rejects with an `OperationError` when the
+/// tag does not verify.
+pub(crate) async fn aes_gcm(
+    subtle: &SubtleCrypto,
+    key: js_sys::Promise,
+    encrypt: bool,
+    iv: &[u8],
+    aad: &[u8],
+    data: &Uint8Array,
+) -> Result<Uint8Array, JsValue> {
+    let key: CryptoKey = JsFuture::from(key).await?.dyn_into()?;
+    let params = Object::new();
+    set(&params, "name", &"AES-GCM".into())?;
+    set(&params, "iv", &Uint8Array::from(iv))?;
+    set(&params, "additionalData", &Uint8Array::from(aad))?;
+    set(&params, "tagLength", &128.into())?;
+    let op = if encrypt {
+        subtle.encrypt_with_object_and_js_u8_array(&params, &key, data)?
+    } else {
+        subtle.decrypt_with_object_and_js_u8_array(&params, &key, data)?
+    };
+    let out = JsFuture::from(op).await?;
+    Ok(Uint8Array::new(&out.dyn_into::<ArrayBuffer>()?.into()))
+}

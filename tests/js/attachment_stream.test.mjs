@@ -97,3 +97,56 @@ test('a finished stream refuses further use', () => {
 test('ids that could alias another place are refused', () => {
   assert.throws(() => new bv.AttachmentEncryptor(bv.AttachmentKey.generate(), 'v/x', 'i', 'a'), /an id must be/);
 });
+
+// pushAsync/finishAsync: the chunk AES-GCM in WebCrypto (Node has crypto.subtle).
+function throughAsync(streamer) {
+  return new TransformStream({
+    async transform(chunk, controller) {
+      const out = await streamer.pushAsync(chunk);
+      if (out.length > 0) controller.enqueue(out);
+    },
+    async flush(controller) {
+      const out = await streamer.finishAsync();
+      if (out.length > 0) controller.enqueue(out);
+    },
+  });
+}
+
+test('the WebCrypto path (pushAsync) writes and reads exactly what the WASM path does', async () => {
+  const key = bv.AttachmentKey.generate();
+  for (const len of [0, 1, CHUNK - 1, CHUNK, CHUNK + 1, 5 * CHUNK + 123, 70 * CHUNK]) {
+    const data = random(len);
+    const ctAsync = await collect(source(data).pipeThrough(throughAsync(new bv.AttachmentEncryptor(key, ...ids))));
+    assert.equal(ctAsync.length, HEADER + len + (Math.floor(len / CHUNK) + 1) * TAG, `length for ${len}`);
+    // Each path opens the other's ciphertext.
+    const viaSync = await collect(source(ctAsync).pipeThrough(through(new bv.AttachmentDecryptor(key, ...ids))));
+    assert.deepEqual(viaSync, data, `async -> sync, ${len} bytes`);
+    const ctSync = await collect(source(data).pipeThrough(through(new bv.AttachmentEncryptor(key, ...ids))));
+    const viaAsync = await collect(source(ctSync).pipeThrough(throughAsync(new bv.AttachmentDecryptor(key, ...ids))));
+    assert.deepEqual(viaAsync, data, `sync -> async, ${len} bytes`);
+  }
+});
+
+test('the WebCrypto path refuses tampering, truncation, trailing data and a wrong place', async () => {
+  const key = bv.AttachmentKey.generate();
+  const data = random(3 * CHUNK + 10);
+  const ct = await collect(source(data).pipeThrough(through(new bv.AttachmentEncryptor(key, ...ids))));
+  const dec = (c, k = key, place = ids) =>
+    collect(source(c).pipeThrough(throughAsync(new bv.AttachmentDecryptor(k, ...place))));
+  for (const pos of [HEADER + 5, HEADER + CHUNK + 5, HEADER + 2 * (CHUNK + TAG) + CHUNK + 3, ct.length - 1]) {
+    const flipped = ct.slice();
+    flipped[pos] ^= 1;
+    await assert.rejects(dec(flipped), /failed authentication/, `byte ${pos}`);
+  }
+  await assert.rejects(dec(ct.slice(0, HEADER + 2 * (CHUNK + TAG))), /truncated/);
+  await assert.rejects(dec(new Uint8Array([...ct, 0])), /after its final chunk|failed authentication/);
+  await assert.rejects(dec(ct, key, ['vault-1', 'item-2', 'att-1']), /key commitment/);
+  await assert.rejects(dec(ct, bv.AttachmentKey.generate()), /key commitment/);
+  // After a failed chunk the stream stays failed, sync calls included.
+  const d = new bv.AttachmentDecryptor(key, ...ids);
+  const bad = ct.slice();
+  bad[HEADER + 1] ^= 1;
+  await assert.rejects(d.pushAsync(bad), /failed authentication/);
+  await assert.rejects(d.pushAsync(new Uint8Array(1)), /failed authentication/);
+  assert.throws(() => d.finish(), /failed authentication/);
+});

@@ -28,36 +28,38 @@ function worker() {
   return { run, close: () => w.terminate() };
 }
 
+const PBKDF2_PAIRS = 9;
+
 async function pbkdf2() {
   const kdf = bv.newKdfParams();
-  const salt = Uint8Array.from(atob(kdf.salt.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0));
   const password = 'correct horse battery staple';
-  const raw = async () => {
-    const t0 = performance.now();
-    const key = await crypto.subtle.importKey('raw', te.encode(password), 'PBKDF2', false, ['deriveBits']);
-    await crypto.subtle.deriveBits({ name: 'PBKDF2', hash: 'SHA-256', salt, iterations: kdf.iterations }, key, 256);
-    return performance.now() - t0;
-  };
   const w = worker();
-  await w.run('webcrypto', password, kdf);   // warm-up: worker start and module compile
-  // Interleaved, so each pair sees the same load; the ratio is the median of the pair ratios.
-  const webcrypto = [], ours = [], wasm = [], pairs = [];
-  for (let i = 0; i < RUNS; i++) {
-    webcrypto.push(await raw());
-    ours.push(await w.run('webcrypto', password, kdf));
-    pairs.push(ours[i] / webcrypto[i]);
-    wasm.push(await w.run('wasm', password, kdf));
+  // Warm-up of both paths: worker start, module compile, WebCrypto's first use.
+  await w.run('raw', password, kdf);
+  await w.run('webcrypto', password, kdf);
+  // Both in the same worker, interleaved, with the order alternating so that
+  // neither always runs first after a pause; the ratio is the median of the
+  // pair ratios, each pair measured under the same machine load.
+  const webcrypto = [], ours = [], pairs = [];
+  for (let i = 0; i < PBKDF2_PAIRS; i++) {
+    let r, o;
+    if (i % 2 === 0) { r = await w.run('raw', password, kdf); o = await w.run('webcrypto', password, kdf); }
+    else { o = await w.run('webcrypto', password, kdf); r = await w.run('raw', password, kdf); }
+    webcrypto.push(r); ours.push(o); pairs.push(o / r);
   }
+  const wasm = [];
+  for (let i = 0; i < 3; i++) wasm.push(await w.run('wasm', password, kdf));
   w.close();
-  return { iterations: kdf.iterations, webcrypto: median(webcrypto), ours: median(ours), wasm: median(wasm),
-    pairedRatio: median(pairs) };
+  return { iterations: kdf.iterations, pairs: PBKDF2_PAIRS, webcrypto: median(webcrypto), ours: median(ours),
+    wasm: median(wasm), pairedRatio: median(pairs) };
 }
 
 function overviewJson(i) {
   // ~200 bytes, the shape of an item overview (name, URL, username, tags).
+  // ~200 bytes, the shape of an item overview (SPEC § Web vault / Payloads).
   return te.encode(JSON.stringify({
-    type: 'login', name: `Example account number ${i}`, url: `https://login.example-${i}.com/signin?next=/home`,
-    username: `user.name.${i}@example.com`, tags: ['work', 'finance', 'shared-with-family'],
+    kind: 'login', name: `Example account number ${i}`, url: `https://login.example-${i}.com/signin?next=/home`,
+    username: `user.name.${i}@example.com`, folder: 'f-0123456789abcdef-work',
   }).padEnd(200, ' '));
 }
 
@@ -92,8 +94,42 @@ async function overviews(n = 10000) {
       await crypto.subtle.decrypt({ name: 'AES-GCM', iv: it.iv2 }, key, it.overview);
     }
   });
+  // The overview snapshot: every overview in one envelope, one WebCrypto
+  // AES-GCM call, then one JSON.parse (the entries' overviews come back parsed).
+  const jwe = await bv.sealOverviewSnapshot(vault, 'vault-1',
+    ids.map((id, i) => ({ id, revision: i + 1, overview: overviewJson(i) })));
+  const snapshotMs = await timed(RUNS, async () => {
+    const r = await bv.openOverviewSnapshot(vault, 'vault-1', jwe);
+    if (r.length !== n || r[n - 1].overview.kind !== 'login') throw new Error('openOverviewSnapshot failed');
+  });
+  // Its floor: one raw WebCrypto decrypt of a buffer of the same size, plus
+  // JSON.parse of the same plaintext (what any JS client would pay).
+  const plain = te.encode(JSON.stringify({ v: 1, vault: 'vault-1',
+    items: ids.map((id, i) => ({ id, revision: i + 1, overview: JSON.parse(new TextDecoder().decode(overviewJson(i))) })) }));
+  const aes = await crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt']);
+  const iv = new Uint8Array(12);
+  const sealed = await crypto.subtle.encrypt({ name: 'AES-GCM', iv }, aes, plain);
+  const snapshotRaw = await timed(RUNS, async () => {
+    const p = await crypto.subtle.decrypt({ name: 'AES-GCM', iv }, aes, sealed);
+    JSON.parse(new TextDecoder().decode(p));
+  });
   vault.free();
-  return { n, ours, webcrypto };
+  return { n, ours, webcrypto, snapshot: snapshotMs, snapshotRaw, snapshotBytes: jwe.length };
+}
+
+// Encrypts then decrypts `mib` MiB (1 MiB pushes) through one stream pair.
+async function streamed(key, data, mib, asyncPath, every) {
+  const enc = new bv.AttachmentEncryptor(key, 'vault-1', 'item-1', 'att-1');
+  const dec = new bv.AttachmentDecryptor(key, 'vault-1', 'item-1', 'att-1');
+  let plainOut = 0;
+  for (let i = 0; i < mib; i++) {
+    plainOut += asyncPath ? (await dec.pushAsync(await enc.pushAsync(data))).length : dec.push(enc.push(data)).length;
+    every?.(i);
+  }
+  plainOut += asyncPath ? (await dec.pushAsync(await enc.finishAsync())).length + (await dec.finishAsync()).length
+    : dec.push(enc.finish()).length + dec.finish().length;
+  enc.free(); dec.free();
+  if (plainOut !== mib * data.length) throw new Error('attachment round trip lost bytes');
 }
 
 async function attachments(mib = 64, wasmMemory) {
@@ -101,24 +137,9 @@ async function attachments(mib = 64, wasmMemory) {
   const data = new Uint8Array(piece);
   crypto.getRandomValues(data.subarray(0, 65536));
   const key = bv.AttachmentKey.generate();
-  // gc() exists when Chromium runs with --js-flags=--expose-gc (bench-browser.mjs):
-  // the figure is then what the stream retains, not garbage awaiting collection.
-  globalThis.gc?.();
-  const heap0 = performance.memory?.usedJSHeapSize ?? 0;
-  const mem0 = wasmMemory.buffer.byteLength;
-  // Encrypt then decrypt `mib` MiB streamed through push/finish, 1 MiB per push.
-  const ours = await timed(3, () => {
-    const enc = new bv.AttachmentEncryptor(key, 'vault-1', 'item-1', 'att-1');
-    const dec = new bv.AttachmentDecryptor(key, 'vault-1', 'item-1', 'att-1');
-    let plainOut = 0;
-    for (let i = 0; i < mib; i++) plainOut += dec.push(enc.push(data)).length;
-    plainOut += dec.push(enc.finish()).length + dec.finish().length;
-    if (plainOut !== mib * piece) throw new Error('attachment round trip lost bytes');
-  });
-  globalThis.gc?.();
-  const heapGrowth = (performance.memory?.usedJSHeapSize ?? 0) - heap0;
-  const wasmGrowth = wasmMemory.buffer.byteLength - mem0;
-
+  // Our stream with the chunk AES-GCM in WebCrypto (pushAsync/finishAsync),
+  // and raw WebCrypto AES-256-GCM over the same bytes in 1 MiB calls.
+  const ours = await timed(3, () => streamed(key, data, mib, true));
   const aes = await crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt']);
   const iv = new Uint8Array(12);
   const webcrypto = await timed(3, async () => {
@@ -128,9 +149,29 @@ async function attachments(mib = 64, wasmMemory) {
       await crypto.subtle.decrypt({ name: 'AES-GCM', iv }, aes, c);
     }
   });
-  const mbps = (ms) => (2 * mib * piece) / 1e6 / (ms / 1000);
-  return { mib, ours, webcrypto, oursMBps: mbps(ours), webcryptoMBps: mbps(webcrypto), heapGrowth, wasmGrowth,
-    wasmMemory: wasmMemory.buffer.byteLength };
+  // The WASM fallback (sync push/finish, RustCrypto), one run of 16 MiB.
+  const fallbackMib = 16;
+  const fallback = await timed(1, () => streamed(key, data, fallbackMib, false));
+
+  // Memory: a 256 MiB file streamed through (encrypt then decrypt), the JS
+  // heap sampled after a forced GC every 16 MiB (gc() exists when Chromium runs
+  // with --js-flags=--expose-gc, see bench-browser.mjs): what the stream
+  // retains, not garbage awaiting collection.
+  const bigMib = 256;
+  globalThis.gc?.();
+  const heap0 = performance.memory?.usedJSHeapSize ?? 0;
+  const mem0 = wasmMemory.buffer.byteLength;
+  let heapMax = heap0;
+  await streamed(key, data, bigMib, true, (i) => {
+    if (i % 16 === 15) { globalThis.gc?.(); heapMax = Math.max(heapMax, performance.memory?.usedJSHeapSize ?? 0); }
+  });
+  globalThis.gc?.();
+  const heapGrowth = (performance.memory?.usedJSHeapSize ?? 0) - heap0;
+  const wasmGrowth = wasmMemory.buffer.byteLength - mem0;
+  const mbps = (ms, n = mib) => (2 * n * piece) / 1e6 / (ms / 1000);
+  return { mib, ours, webcrypto, oursMBps: mbps(ours), webcryptoMBps: mbps(webcrypto),
+    fallbackMib, fallback, fallbackMBps: mbps(fallback, fallbackMib),
+    bigMib, heapGrowth, heapMaxGrowth: heapMax - heap0, wasmGrowth, wasmMemory: wasmMemory.buffer.byteLength };
 }
 
 async function main() {
