@@ -43,18 +43,20 @@ function encodings(s) {
 
 const frameOf = (page, name) => page.frames().find((f) => f.url().startsWith(`chrome-extension://${extId}/frames/${name}.html`));
 
-async function waitFrame(page, name) {
-  for (const deadline = Date.now() + WAIT; Date.now() < deadline;) {
-    const f = frameOf(page, name);
-    if (f) return f;
-    await page.waitForEvent('frameattached', { timeout: WAIT }).catch(() => {});
+/** Polls for a condition on the page's frames (their URLs change without an event we could await). */
+async function pollFrames(page, done, what) {
+  for (const deadline = Date.now() + WAIT; Date.now() < deadline; await page.waitForTimeout(100)) {
+    const r = done();
+    if (r) return r;
   }
-  throw new Error(`no ${name} frame`);
+  throw new Error(`timed out waiting for ${what}`);
 }
+
+const waitFrame = (page, name) => pollFrames(page, () => frameOf(page, name), `the ${name} frame`);
 
 async function waitFrameGone(page, name) {
   await page.waitForFunction(() => !document.querySelector('[data-blindvault-frame]'), null, { timeout: WAIT });
-  assert.equal(frameOf(page, name), undefined);
+  await pollFrames(page, () => !frameOf(page, name), `the ${name} frame to go`);
 }
 
 /**
@@ -80,7 +82,7 @@ async function openPopup() {
 }
 
 async function worker() {
-  const w = ctx.serviceWorkers().find((s) => s.url().startsWith(`chrome-extension://${extId}/`));
+  const w = ctx.serviceWorkers().find((s) => s.url().startsWith(extId ? `chrome-extension://${extId}/` : 'chrome-extension://'));
   return w || ctx.waitForEvent('serviceworker', { timeout: WAIT });
 }
 
