@@ -8,11 +8,12 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { startLoggedServer, bv, encodings } from './share_support.mjs';
+import { startLoggedServer, bv, encodings, ROOT } from './share_support.mjs';
 
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage',
   '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 const WAIT = 60_000;
+const SHOTS = join(ROOT, 'docs', 'screenshots');
 const EMAIL = 'sharer@example.test';
 const MASTER = 'Copper-Meadow-Lantern-7731!';
 
@@ -97,6 +98,7 @@ describe('sharing pages', { timeout: 600_000 }, () => {
     secrets.add(secret);
     const { link } = await createShare({ text: secret, views: 1 });
     assert.match(link, /\/s\/#[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{43}$/);
+    await sender.screenshot({ path: join(SHOTS, 'share-link.png'), fullPage: true });
     // A chat unfurler loads the page (and its scripts) but clicks nothing.
     const preview = await recipient(link);
     await preview.locator('#reveal').waitFor({ state: 'visible', timeout: WAIT });
@@ -107,6 +109,7 @@ describe('sharing pages', { timeout: 600_000 }, () => {
     assert.equal(await page.inputValue('#secret-text'), secret);
     assert.match(await page.textContent('#limits'), /allowed 1 view .*Views left: 0/);
     assert.equal(await page.locator('#limits-warning').isVisible(), false);
+    await page.screenshot({ path: join(SHOTS, 'share-revealed.png'), fullPage: true });
     const again = await recipient(link);
     await reveal(again);
     assert.match(await again.textContent('#gone'), /already been viewed/);
@@ -233,6 +236,7 @@ describe('sharing pages', { timeout: 600_000 }, () => {
     await colleague.locator('#answer-status', { hasText: 'Sent' }).waitFor({ timeout: WAIT });
     await sender.locator('#answer-box').waitFor({ state: 'visible', timeout: WAIT });
     assert.equal(await sender.inputValue('#answer-out'), answer);
+    await sender.screenshot({ path: join(SHOTS, 'share-request.png'), fullPage: true });
     assert.equal(server.sql('SELECT COUNT(*) FROM share_requests').trim(), '0', 'collected answers are deleted');
     // A second answer to the same link is refused.
     const late = await recipient(link);
