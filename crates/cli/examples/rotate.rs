@@ -71,15 +71,23 @@ fn env(name: &str) -> CliResult<String> {
 }
 
 /// prelogin → check the KDF parameters → PBKDF2 → login → unlock.
-fn log_in(server: &str, email: &str, password: &SecretString) -> CliResult<(Client, UnlockedAccount)> {
+fn log_in(
+    server: &str,
+    email: &str,
+    password: &SecretString,
+) -> CliResult<(Client, UnlockedAccount)> {
     let anonymous = Client::new(server, None)?;
     let pre: Prelogin = anonymous.post("/accounts/prelogin", &json!({ "email": email }))?;
     let params: KdfParams = serde_json::from_value(pre.kdf)
         .map_err(|_| CliError::integrity("malformed KDF parameters"))?;
     // Refuse a downgrade before deriving anything (SPEC § Key derivation).
-    params.validate().map_err(|e| CliError::integrity(e.to_string()))?;
-    let master = MasterKey::derive(password, &params).map_err(|e| CliError::other(e.to_string()))?;
-    let body = json!({"account_id": pre.account_id, "auth_key": master.auth_key().encode_for_server()});
+    params
+        .validate()
+        .map_err(|e| CliError::integrity(e.to_string()))?;
+    let master =
+        MasterKey::derive(password, &params).map_err(|e| CliError::other(e.to_string()))?;
+    let body =
+        json!({"account_id": pre.account_id, "auth_key": master.auth_key().encode_for_server()});
     let login: Login = anonymous.post("/accounts/login", &body)?;
     let a = &login.account;
     let unlocked = account::unlock_with_master_key(
@@ -116,7 +124,11 @@ fn run() -> CliResult<()> {
         })
         .ok_or_else(|| CliError::other(format!("no vault named {vault_name:?}")))?;
 
-    for row in sync.items.iter().filter(|i| i.vault_id == vault_id && i.trashed_at.is_none()) {
+    for row in sync
+        .items
+        .iter()
+        .filter(|i| i.vault_id == vault_id && i.trashed_at.is_none())
+    {
         // Transport form: BASE64URL(UTF-8(item blob JSON)) (SPEC § Web vault).
         let bytes = b64u_decode(&row.envelope, "item").map_err(integrity("item"))?;
         let blob = String::from_utf8(bytes).map_err(|_| CliError::integrity("item not UTF-8"))?;
@@ -153,7 +165,9 @@ fn run() -> CliResult<()> {
         );
         return Ok(());
     }
-    Err(CliError::other(format!("no item named {item_name:?} in {vault_name:?}")))
+    Err(CliError::other(format!(
+        "no item named {item_name:?} in {vault_name:?}"
+    )))
 }
 
 fn main() -> ExitCode {

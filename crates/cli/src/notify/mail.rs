@@ -19,9 +19,9 @@ pub struct Mail {
 
 impl Mail {
     pub fn from_env(address: &str) -> CliResult<Self> {
-        let to: Mailbox = address
-            .parse()
-            .map_err(|_| CliError::usage(format!("--notify mailto:{address} is not an email address")))?;
+        let to: Mailbox = address.parse().map_err(|_| {
+            CliError::usage(format!("--notify mailto:{address} is not an email address"))
+        })?;
         let url = std::env::var("BV_SMTP_URL").map_err(|_| {
             CliError::usage("--notify mailto: needs BV_SMTP_URL (e.g. smtp://mail.example.com:587?tls=required)")
         })?;
@@ -53,7 +53,9 @@ impl Mail {
                 } else {
                     "failed"
                 };
-                CliError::other(format!("the notification email was {kind} by the SMTP server in BV_SMTP_URL"))
+                CliError::other(format!(
+                    "the notification email was {kind} by the SMTP server in BV_SMTP_URL"
+                ))
             })
     }
 }

@@ -52,7 +52,8 @@ impl Stored<'_> {
         let v = self.vault;
         let blob = item::update(&v.key, &v.id, &self.id, &self.blob, None, Some(details))
             .map_err(|e| crate::exit::core(&e))?;
-        let body = json!({"base_revision": self.revision, "envelope": b64u_encode(blob.as_bytes())});
+        let body =
+            json!({"base_revision": self.revision, "envelope": b64u_encode(blob.as_bytes())});
         let w: Written = client.put(&format!("/vaults/{}/items/{}", v.id, self.id), &body)?;
         self.blob = blob;
         self.revision = w.revision;
@@ -209,7 +210,9 @@ impl State<'_, '_> {
             }
         }
         let Some(current) = details.password() else {
-            return self.out.end(Status::Skipped, "the item has no password".to_owned());
+            return self
+                .out
+                .end(Status::Skipped, "the item has no password".to_owned());
         };
         let mut conn = match self.probe(&current) {
             Probe::Works(c) => c,
@@ -239,7 +242,10 @@ impl State<'_, '_> {
             return self.out.end(Status::Checked, why.to_owned());
         }
         if resumed {
-            if let Err(e) = self.stored.write(self.job.client, &details.committed(&current)) {
+            if let Err(e) = self
+                .stored
+                .write(self.job.client, &details.committed(&current))
+            {
                 conn.close(self.job.rt);
                 return self.vault_failed("cannot clear the stale pending password", &e);
             }
@@ -251,7 +257,12 @@ impl State<'_, '_> {
     }
 
     /// Steps 1 to 5 over `conn`, logged in with `current`.
-    fn rotate_with(mut self, conn: &mut Conn, details: &Details, current: &SecretString) -> Outcome {
+    fn rotate_with(
+        mut self,
+        conn: &mut Conn,
+        details: &Details,
+        current: &SecretString,
+    ) -> Outcome {
         let (client, rt) = (self.job.client, self.job.rt);
         let new = match super::new_password() {
             Ok(p) => p,
@@ -310,7 +321,13 @@ impl State<'_, '_> {
 
     /// After the ALTER: sets `current` again and, if the vault is there,
     /// clears the pending one. Either way the vault holds what is set.
-    fn roll_back(self, conn: &mut Conn, details: &Details, current: &SecretString, why: &str) -> Outcome {
+    fn roll_back(
+        self,
+        conn: &mut Conn,
+        details: &Details,
+        current: &SecretString,
+        why: &str,
+    ) -> Outcome {
         let (client, rt) = (self.job.client, self.job.rt);
         if let Err(e) = conn.set_password(rt, self.target, current) {
             return self.out.end(
@@ -320,7 +337,9 @@ impl State<'_, '_> {
         }
         let tail = match self.stored.write(client, &details.committed(current)) {
             Ok(()) => "the old password was put back",
-            Err(_) => "the old password was put back; the unused pending one is cleared by the next run",
+            Err(_) => {
+                "the old password was put back; the unused pending one is cleared by the next run"
+            }
         };
         self.out.end(Status::Failed, format!("{why}; {tail}"))
     }

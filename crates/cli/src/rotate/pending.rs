@@ -26,7 +26,8 @@ impl Details {
     }
 
     pub fn password(&self) -> Option<SecretString> {
-        self.secret("password").filter(|p| !p.expose_secret().is_empty())
+        self.secret("password")
+            .filter(|p| !p.expose_secret().is_empty())
     }
 
     pub fn pending(&self) -> Option<SecretString> {
@@ -36,7 +37,10 @@ impl Details {
     /// The details with `pendingPassword` set (the current one untouched).
     pub fn with_pending(&self, new: &SecretString) -> Zeroizing<Vec<u8>> {
         let mut m = self.0.clone();
-        m.insert(PENDING.into(), Value::String(new.expose_secret().to_owned()));
+        m.insert(
+            PENDING.into(),
+            Value::String(new.expose_secret().to_owned()),
+        );
         to_bytes(m)
     }
 

@@ -112,16 +112,19 @@ impl PgConn {
             })?,
             quote::pg_literal(&verifier)
         ));
-        self.client.batch_execute(&sql).await.map_err(|e| match e.code() {
-            // The server answered with an error: nothing was changed.
-            Some(code) => AlterError {
-                message: format!("ALTER ROLE failed (SQLSTATE {})", code.code()),
-                maybe_applied: false,
-            },
-            None => AlterError {
-                message: "the connection broke during ALTER ROLE".to_owned(),
-                maybe_applied: true,
-            },
-        })
+        self.client
+            .batch_execute(&sql)
+            .await
+            .map_err(|e| match e.code() {
+                // The server answered with an error: nothing was changed.
+                Some(code) => AlterError {
+                    message: format!("ALTER ROLE failed (SQLSTATE {})", code.code()),
+                    maybe_applied: false,
+                },
+                None => AlterError {
+                    message: "the connection broke during ALTER ROLE".to_owned(),
+                    maybe_applied: true,
+                },
+            })
     }
 }

@@ -44,6 +44,7 @@ pub fn mysql_literal(value: &str, no_backslash_escapes: bool) -> Result<String, 
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -36,7 +36,7 @@ pub fn matches(verifier: &str, password: &str) -> Option<bool> {
     mac.update(b"Client Key");
     let mut client_key = Zeroizing::new([0u8; 32]);
     client_key.copy_from_slice(&mac.finalize().into_bytes());
-    let ours = Sha256::digest(&*client_key);
+    let ours = Sha256::digest(*client_key);
     Some(ours.as_slice().ct_eq(&stored_key).into())
 }
 
