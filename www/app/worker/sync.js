@@ -1,0 +1,205 @@
+// Sync: vault keys unwrapped, vault and folder names and item overviews
+// opened; details stay sealed until an item is opened (SPEC § Web vault).
+import { state, bv, ApiError, authed, envelopeToBlob, decodeJson, opened, vault } from './state.js';
+import { utf8, fromUtf8, randomId } from '../bytes.js';
+
+/**
+ * A member's copy of a vault key is either our own wrap (a compact JWE, made
+ * when we created the vault or at a rotation) or an HPKE seal from the admin
+ * who shared it with us (SPEC § Sealing to a public key: "bv1-hpke." prefix).
+ */
+export function openVaultKey(wrapped, vaultId) {
+  if (wrapped.startsWith('bv1-hpke.')) return state.account.openSharedVaultKey(wrapped, vaultId);
+  return state.account.unwrapVaultKey(wrapped, vaultId);
+}
+
+export async function createVault(name) {
+  const id = randomId();
+  const key = bv.VaultKey.generate();
+  const view = await authed('POST', '/vaults', {
+    id,
+    name: key.sealVaultMeta(utf8(JSON.stringify({ name })), id),
+    wrapped_vault_key: state.account.wrapVaultKey(key, id),
+  });
+  state.vaults.set(id, { key, name, role: view.role, revision: view.revision, seq: view.seq });
+  return id;
+}
+
+/** Full sync; returns the page's listing. */
+export async function sync() {
+  const res = await authed('GET', '/sync');
+  for (const v of state.vaults.values()) v.key.free();
+  state.vaults.clear();
+  state.items.clear();
+  state.folders.clear();
+  state.attachments.clear();
+  state.overviews.clear();
+  let failed = 0;
+  for (const v of res.vaults) {
+    let key;
+    try {
+      key = openVaultKey(v.wrapped_vault_key, v.id);
+    } catch {
+      failed += 1;
+      continue;
+    }
+    let name;
+    try {
+      name = decodeJson(key.openVaultMeta(v.name, v.id)).name;
+    } catch {
+      failed += 1;
+      key.free();
+      continue;
+    }
+    state.vaults.set(v.id, { key, name, role: v.role, revision: v.revision, seq: v.seq });
+  }
+  for (const f of res.folders || []) {
+    const v = state.vaults.get(f.vault_id);
+    if (!v) continue;
+    try {
+      const name = decodeJson(v.key.openFolder(f.envelope, f.vault_id, f.id)).name;
+      state.folders.set(f.id, { vaultId: f.vault_id, id: f.id, revision: f.revision, name, envelope: f.envelope });
+    } catch {
+      failed += 1;
+    }
+  }
+  for (const a of res.attachments || []) state.attachments.set(a.id, a);
+  for (const it of res.items) state.items.set(it.id, it);
+  const snaps = await Promise.all([...state.vaults].map(([id, v]) => useSnapshot(id, v)));
+  const out = listing(failed);
+  // Refresh missing or stale snapshots after the list is ready, in the background.
+  for (const s of snaps) if (s && s.stale) writeSnapshot(s.vaultId, s.revision).catch(() => {});
+  return out;
+}
+
+// ---------- overview snapshots (SPEC § Overview snapshot) ----------
+
+/**
+ * Opens a vault's overview snapshot, if the core and the server have them,
+ * and pre-fills the overview cache for every item whose id AND revision
+ * match an entry (the snapshot is a cache that may lag the items, so only
+ * exact matches are trusted; the rest is opened item by item). It is sealed
+ * under the vault key, so the server can hold it back but not forge it; one
+ * that fails to open is treated as missing and rewritten.
+ */
+async function useSnapshot(vaultId, v) {
+  if (typeof bv.openOverviewSnapshot !== 'function') return null;
+  let res;
+  try {
+    res = await authed('GET', `/vaults/${vaultId}/overview-snapshot`);
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 404) return { vaultId, revision: 0, stale: true };
+    return null;
+  }
+  let entries;
+  try {
+    entries = await bv.openOverviewSnapshot(v.key, vaultId, res.envelope);
+  } catch {
+    return { vaultId, revision: res.revision, stale: true };
+  }
+  const byId = new Map(entries.map((e) => [e.id, e]));
+  let matched = 0;
+  let total = 0;
+  for (const it of state.items.values()) {
+    if (it.vault_id !== vaultId) continue;
+    total += 1;
+    const e = byId.get(it.id);
+    if (!e || e.revision !== it.revision) continue;
+    matched += 1;
+    state.overviews.set(it.id, { vaultId, envelope: it.envelope, overview: e.overview });
+  }
+  return { vaultId, revision: res.revision, stale: matched !== total || entries.length !== total };
+}
+
+async function writeSnapshot(vaultId, baseRevision) {
+  const v = state.vaults.get(vaultId);
+  if (!v) return;
+  const entries = [];
+  for (const it of state.items.values()) {
+    if (it.vault_id !== vaultId) continue;
+    const hit = state.overviews.get(it.id);
+    // An item that failed to open is left out; the snapshot then stays stale.
+    if (!hit || hit.envelope !== it.envelope) return;
+    entries.push({ id: it.id, revision: it.revision, overview: hit.overview });
+  }
+  const envelope = await bv.sealOverviewSnapshot(v.key, vaultId, entries);
+  try {
+    await authed('PUT', `/vaults/${vaultId}/overview-snapshot`, { base_revision: baseRevision, envelope });
+  } catch (e) {
+    // 409: another client wrote one meanwhile; theirs will do. 403: a reader.
+    if (!(e instanceof ApiError && (e.status === 409 || e.status === 403))) throw e;
+  }
+}
+
+/** Decrypted overviews of every item, one core crossing per vault. */
+export function listing(failedBefore = 0) {
+  let failed = failedBefore;
+  const items = [];
+  for (const [vaultId, v] of state.vaults) {
+    const views = [...state.items.values()].filter((it) => it.vault_id === vaultId);
+    const blobs = [];
+    const ids = [];
+    for (const it of views) {
+      const hit = state.overviews.get(it.id);
+      if (hit && hit.vaultId === vaultId && hit.envelope === it.envelope) {
+        items.push(entry(it, vaultId, hit.overview));
+        continue;
+      }
+      try {
+        blobs.push(envelopeToBlob(it.envelope));
+        ids.push(it.id);
+      } catch {
+        failed += 1;
+      }
+    }
+    const results = bv.openOverviews(v.key, vaultId, ids, blobs);
+    results.forEach((r, i) => {
+      if (r instanceof Error) {
+        failed += 1;
+        return;
+      }
+      let overview;
+      try {
+        overview = JSON.parse(fromUtf8(r));
+      } catch {
+        failed += 1;
+        return;
+      }
+      const view = state.items.get(ids[i]);
+      state.overviews.set(view.id, { vaultId, envelope: view.envelope, overview });
+      items.push(entry(view, vaultId, overview));
+    });
+  }
+  // Oldest first (the server's change sequence): the personal vault made at
+  // first login leads, so it is the one selected after login.
+  const vaults = [...state.vaults]
+    .sort(([, a], [, b]) => a.seq - b.seq)
+    .map(([id, v]) => ({ id, name: v.name, role: v.role }));
+  const folders = [...state.folders.values()]
+    .map((f) => ({ id: f.id, vaultId: f.vaultId, name: f.name }));
+  return { vaults, folders, items, failed };
+}
+
+function entry(view, vaultId, overview) {
+  return {
+    id: view.id,
+    vaultId,
+    revision: view.revision,
+    trashed: view.trashed_at != null,
+    updatedAt: view.updated_at,
+    overview,
+  };
+}
+
+/** Opens one item's overview and details (the person opened it). */
+export function decryptView(view) {
+  const v = vault(view.vault_id);
+  const blob = envelopeToBlob(view.envelope);
+  const overview = decodeJson(opened(() => bv.openOverview(v.key, view.vault_id, view.id, blob)));
+  const details = decodeJson(opened(() => bv.openDetails(v.key, view.vault_id, view.id, blob)));
+  return {
+    id: view.id, vaultId: view.vault_id, revision: view.revision, trashed: view.trashed_at != null,
+    overview, details,
+  };
+}
+
