@@ -97,6 +97,38 @@ fn rotate(
     (out.status.code(), summary, stdout)
 }
 
+/// `bv --json rotate ENGINE FOLDER` stopped right after `step`: returns once
+/// it is waiting there; deleting the returned file lets it go on.
+fn spawn_paused(
+    s: &Server,
+    url: &str,
+    engine: &str,
+    folder: &str,
+    step: &str,
+) -> (std::process::Child, std::path::PathBuf) {
+    let pause_path = s.config.path().join(format!("pause-{}", unique("p")));
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("bv"))
+        .env_clear()
+        .env("BV_SERVER", url)
+        .env("BV_CONFIG_DIR", s.config.path())
+        .env("BV_PASSWORD", common::PASSWORD)
+        .env("BV_TEST_PAUSE_AFTER", step)
+        .env("BV_TEST_PAUSE_FILE", &pause_path)
+        .args(["--json", "rotate", engine, folder])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !pause_path.exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "bv never reached {step}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    (child, pause_path)
+}
+
 fn world(email: &str) -> (Server, String) {
     let s = Server::with_account(email);
     let url = s.url.clone();
@@ -377,28 +409,7 @@ fn the_vault_going_away_after_alter_is_recovered() {
         let folder = format!("Work/{}", db.engine);
         let path = format!("{folder}/db");
         add_item(&s, &url, &path, &db, &role, old);
-        let pause = tempfile::NamedTempFile::new().unwrap().into_temp_path();
-        let pause_path = pause.to_path_buf();
-        std::fs::remove_file(&pause_path).unwrap();
-        let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("bv"))
-            .env_clear()
-            .env("BV_SERVER", &url)
-            .env("BV_CONFIG_DIR", s.config.path())
-            .env("BV_PASSWORD", common::PASSWORD)
-            .env("BV_TEST_PAUSE_AFTER", "altered")
-            .env("BV_TEST_PAUSE_FILE", &pause_path)
-            .args(["--json", "rotate", db.engine, &folder])
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-        while !pause_path.exists() {
-            assert!(
-                std::time::Instant::now() < deadline,
-                "bv never reached ALTER"
-            );
-            std::thread::sleep(std::time::Duration::from_millis(20));
-        }
+        let (child, pause_path) = spawn_paused(&s, &url, db.engine, &folder, "altered");
         proxy.cut();
         std::fs::remove_file(&pause_path).unwrap();
         let out = child.wait_with_output().unwrap();
@@ -420,6 +431,14 @@ fn the_vault_going_away_after_alter_is_recovered() {
         let (code, sum, _) = rotate(&s, &url, db.engine, &folder, &[]);
         assert_eq!(code, Some(0), "{sum}");
         assert_eq!(sum["rotated"].as_u64(), Some(1), "{sum}");
+        // The outage left the unused new password pending: found and cleared.
+        assert!(
+            sum["items"][0]["reason"]
+                .as_str()
+                .unwrap()
+                .contains("stale pending"),
+            "{sum}"
+        );
         let held = vault_password(&s, &url, &path);
         let (works, old_works) = match db.engine {
             "postgres" => (pg.password_is(&role, &held), pg.password_is(&role, old)),
@@ -427,4 +446,65 @@ fn the_vault_going_away_after_alter_is_recovered() {
         };
         assert!(works && !old_works, "{}: after the rerun", db.engine);
     }
+}
+
+/// Unattended, as cron runs it: a write token in BV_TOKEN, no master
+/// password. Then an edit from another client between the ALTER and the
+/// commit: the commit's 409 is not retried, the old password is put back
+/// (it is what the vault's `password` says) and `bv` exits 5.
+#[test]
+fn a_service_token_rotates_and_a_concurrent_edit_is_a_conflict() {
+    let my = My::connect();
+    let db = Db::my(&my);
+    let (s, url) = world("token@example.com");
+    let user = unique("bvr");
+    let old = "old before the token";
+    my.create_user(&user, old);
+    add_item(&s, &url, "Work/db/app", &db, &user, old);
+    let out = bv(&s, &url)
+        .args([
+            "token", "create", "cron", "--vault", "Work", "--role", "write",
+        ])
+        .assert()
+        .success();
+    let token = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    let out = bv(&s, &url)
+        .env_remove("BV_PASSWORD")
+        .env("BV_TOKEN", token.trim())
+        .args(["--json", "rotate", "mysql", "Work/db"])
+        .output()
+        .unwrap();
+    let sum: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{sum}");
+    assert_eq!(sum["rotated"].as_u64(), Some(1), "{sum}");
+    let new = vault_password(&s, &url, "Work/db/app");
+    assert!(my.logs_in(&user, &new) && !my.logs_in(&user, old));
+
+    let (child, pause) = spawn_paused(&s, &url, "mysql", "Work/db", "verified");
+    bv(&s, &url)
+        .args(["item", "edit", "Work/db/app", "--note", "edited meanwhile"])
+        .assert()
+        .success();
+    std::fs::remove_file(&pause).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let sum: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(5), "{sum}");
+    assert_eq!(sum["items"][0]["conflict"], Value::Bool(true), "{sum}");
+    assert!(
+        sum["items"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("put back"),
+        "{sum}"
+    );
+    assert_eq!(vault_password(&s, &url, "Work/db/app"), new);
+    assert!(
+        my.logs_in(&user, &new),
+        "the password the vault holds does not log in"
+    );
+
+    let (code, sum, _) = rotate(&s, &url, "mysql", "Work/db", &[]);
+    assert_eq!(code, Some(0), "{sum}");
+    let newest = vault_password(&s, &url, "Work/db/app");
+    assert!(my.logs_in(&user, &newest) && !my.logs_in(&user, &new));
 }
