@@ -57,9 +57,9 @@ export function scan({ requests, files, secrets, positive }) {
 }
 
 /**
- * Samples the JS heap of every crypto worker (used heap plus ArrayBuffer
- * backing stores, where WASM memory and Uint8Arrays live) until stopped;
- * returns the peak in bytes. Through the browser-level CDP session, since a
+ * Samples the heap of every crypto worker until stopped; returns the peaks
+ * in bytes of the JS heap (`used`), of ArrayBuffer backing stores, where
+ * WASM memory and byte arrays live (`backing`), and of their sum. Through the browser-level CDP session, since a
  * worker has no Playwright CDP session of its own.
  */
 export async function heapSampler(browser) {
@@ -87,13 +87,15 @@ export async function heapSampler(browser) {
     cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method: 'Runtime.getHeapUsage' }) })
       .catch(() => resolve({}));
   });
-  let peak = 0;
+  const peak = { used: 0, backing: 0, total: 0 };
   let running = true;
   const loop = (async () => {
     while (running) {
       for (const s of sessions) {
         const u = await usage(s);
-        peak = Math.max(peak, (u.usedSize || 0) + (u.backingStorageSize || 0));
+        peak.used = Math.max(peak.used, u.usedSize || 0);
+        peak.backing = Math.max(peak.backing, u.backingStorageSize || 0);
+        peak.total = Math.max(peak.total, (u.usedSize || 0) + (u.backingStorageSize || 0));
       }
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -105,7 +107,7 @@ export async function heapSampler(browser) {
       running = false;
       await loop;
       await cdp.detach().catch(() => {});
-      assert.ok(peak > 0, 'the heap was read');
+      assert.ok(peak.used > 0, 'the heap was read');
       return peak;
     },
   };
