@@ -230,6 +230,13 @@ fn postgres_roles_rotate_and_the_old_password_stops_working() {
             "a password in the summary"
         );
     }
+    // The old password is kept in the item's history (server-side envelopes).
+    let history = bv(&s, &url)
+        .args(["item", "history", "Work/prod/databases/orders", "--reveal"])
+        .assert()
+        .success();
+    let history = String::from_utf8(history.get_output().stdout.clone()).unwrap();
+    assert!(history.contains("old plain 1"), "{history}");
     assert!(
         pg.password_is(&outside, "old outside 3"),
         "an item outside PATH was rotated"
