@@ -86,6 +86,17 @@ async function worker() {
   return w || ctx.waitForEvent('serviceworker', { timeout: WAIT });
 }
 
+/** What a focused page can paste. */
+async function readClipboard() {
+  const page = await ctx.newPage();
+  // Loopback is a secure context, where navigator.clipboard exists.
+  await page.goto(`http://127.0.0.1:${siteA.port}/welcome`);
+  await page.bringToFront();
+  const text = await page.evaluate(() => navigator.clipboard.readText());
+  await page.close();
+  return text;
+}
+
 /** CDP ServiceWorker.stopAllWorkers, as the browser does to an idle worker; its memory goes. */
 async function stopWorker() {
   await (await worker()).evaluate(() => { self.__testMarker = true; });
@@ -113,6 +124,7 @@ describe('browser extension', { timeout: 10 * 60_000 }, () => {
         '--disable-sync', '--no-first-run', '--host-resolver-rules=MAP *.test 127.0.0.1'],
     });
     extId = new URL((await worker()).url()).host;
+    await ctx.grantPermissions(['clipboard-read', 'clipboard-write']);
     popup = await ctx.newPage();
   });
 
@@ -352,7 +364,11 @@ describe('browser extension', { timeout: 10 * 60_000 }, () => {
     await popup.locator('#items li', { hasText: 'Example Site Login' }).waitFor({ timeout: WAIT });
   });
 
-  it('locks after its idle time', async () => {
+  it('locks after its idle time, and clears a password copied just before', async () => {
+    await popup.locator('#search').fill('secure portal');
+    await popup.locator('#items li').first().getByRole('button', { name: /Copy password/ }).click();
+    await popup.locator('#status', { hasText: 'cleared in 30 seconds' }).waitFor({ timeout: WAIT });
+    assert.equal(await readClipboard(), HTTPS_ITEM.password, 'copied through the offscreen document');
     await popup.locator('#settings summary').click();
     await popup.getByLabel('Lock after this many idle minutes').fill('0');
     await popup.locator('#save-settings').click();
@@ -366,6 +382,7 @@ describe('browser extension', { timeout: 10 * 60_000 }, () => {
     await popup.locator('#login-screen:not([hidden])').waitFor({ timeout: WAIT });
     const stored = await (await worker()).evaluate(() => chrome.storage.session.get(null));
     assert.equal(stored.bvSession, undefined, 'locking drops the session copy');
+    assert.equal(await readClipboard(), '', 'locking clears the copied password');
     const page = await ctx.newPage();
     await page.goto(`${A}/login`);
     await clickIcon(page, null, '#f-pass');
