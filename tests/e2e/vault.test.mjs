@@ -402,7 +402,7 @@ describe('web vault', { concurrency: false }, () => {
     await p.locator('#register-password').fill('Another-Long-Password-55');
     await p.locator('#register-password2').fill('Another-Long-Password-55');
     await p.locator('#register-submit').click();
-    await p.locator('#banner-text', { hasText: 'An account with this email already exists.' }).waitFor({ timeout: WAIT });
+    await p.locator('#banner-text', { hasText: 'An account with this email already exists' }).waitFor({ timeout: WAIT });
     assert.ok(await p.locator('#register-form').isVisible());
     await p.close();
   });

@@ -42,7 +42,16 @@ const ops = {
   async register({ email, password }, progress) {
     await registerAccount(email, password, progress);
     // Log in through the normal path so registration and login cannot drift.
-    return openVaults(await deriveAndLogin(email, password, progress), progress);
+    // The server answers a taken email exactly like a new one (so nobody can
+    // probe which emails have accounts); the login is where that shows.
+    let who;
+    try {
+      who = await deriveAndLogin(email, password, progress);
+    } catch (e) {
+      if (e instanceof AppError && e.code === 'wrong_login') throw new AppError('account_exists');
+      throw e;
+    }
+    return openVaults(who, progress);
   },
   async login({ email, password }, progress) {
     return openVaults(await deriveAndLogin(email, password, progress), progress);
