@@ -5,7 +5,7 @@
 // order; every wait is for a visible state, never a fixed sleep.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +15,7 @@ import { startSite, startRecordingProxy } from './extension-site.mjs';
 
 const EXT = join(ROOT, 'dist', 'extension');
 const ZIP = join(ROOT, 'dist', 'blindvault-extension.zip');
+const SHOTS = join(ROOT, 'docs', 'screenshots');
 const WAIT = 60_000;
 const EMAIL = 'grace@example.test';
 const MASTER = 'Cobalt-Meridian-Falcon-7731!';
@@ -110,6 +111,7 @@ describe('browser extension', { timeout: 10 * 60_000 }, () => {
   before(async () => {
     assert.ok(existsSync(join(EXT, 'manifest.json')) && existsSync(join(EXT, 'pkg', 'blindvault_bg.wasm')),
       `${EXT} is missing or has no pkg/: run npm run build:extension`);
+    mkdirSync(SHOTS, { recursive: true });
     server = await startServer();
     proxy = await startRecordingProxy(server.url);
     siteA = await startSite();
@@ -195,6 +197,7 @@ describe('browser extension', { timeout: 10 * 60_000 }, () => {
     await f.locator('#vault option', { hasText: 'Personal' }).waitFor({ state: 'attached', timeout: WAIT });
     assert.equal(await f.locator('#vault').inputValue() !== '', true);
     await f.getByLabel('Name').fill('Example Site Login');
+    await page.screenshot({ path: join(SHOTS, 'extension-save.png') });
     await f.locator('#save').click();
     await waitFrameGone(page, 'save');
     await page.close();
@@ -218,6 +221,7 @@ describe('browser extension', { timeout: 10 * 60_000 }, () => {
     await popup.locator('#items li').nth(1).waitFor({ timeout: WAIT });
     assert.match(await popup.locator('#items li').first().textContent(), /Example Site Login/);
     assert.match(await popup.locator('#site').textContent(), new RegExp(`login.example.test:${siteA.port}`));
+    await popup.screenshot({ path: join(SHOTS, 'extension-popup.png') });
     await popup.getByLabel('Search the vault').fill('secure portal');
     assert.equal(await popup.locator('#items li').count(), 1);
     await popup.locator('#items li').first().getByRole('button', { name: /Copy password/ }).click();
@@ -248,6 +252,7 @@ describe('browser extension', { timeout: 10 * 60_000 }, () => {
     await clickIcon(page, null, '#f-pass');
     const c = await waitFrame(page, 'choose');
     await c.locator('button[data-item]').nth(1).waitFor({ timeout: WAIT });
+    await page.screenshot({ path: join(SHOTS, 'extension-choose.png') });
     // The page's own DOM never holds the names or usernames offered.
     const html = await page.content();
     for (const s of ['Example Site Login', 'Second Site Login', SITE_USER, SITE_USER2]) assert.ok(!html.includes(s), `${s} not in the page`);
