@@ -27,6 +27,11 @@ const HASH_LEN: usize = 64;
 const KEY_LEN: usize = AttachmentKey::LEN;
 const OKM_LEN: usize = KEY_LEN + NONCE_LEN + COMMITMENT_LEN;
 
+/// What the stream framing does with one complete chunk (cipher, chunk
+/// index, chunk bytes): AES-GCM in RustCrypto, or queued for WebCrypto in
+/// the browser build.
+pub(crate) type ChunkOp<'a> = dyn FnMut(&ChunkCipher, u64, &[u8]) -> Result<()> + 'a;
+
 /// The derived AEAD key and base nonce of one attachment.
 pub(crate) struct ChunkCipher {
     aead: Aes256Gcm, // zeroized on drop (aes-gcm `zeroize` feature)

@@ -1,6 +1,6 @@
 //! Streaming decryption: plaintext is released only chunk by authenticated chunk.
 
-use super::chunk_cipher::ChunkCipher;
+use super::chunk_cipher::{ChunkCipher, ChunkOp};
 use super::key::AttachmentKey;
 use super::{CHUNK_SIZE, ENCRYPTED_CHUNK_SIZE, HEADER_LEN, SALT_LEN, TAG_LEN};
 use crate::context::Context;
@@ -72,7 +72,7 @@ impl Decryptor {
     pub(crate) fn push_with(
         &mut self,
         data: &[u8],
-        open: &mut dyn FnMut(&ChunkCipher, u64, &[u8]) -> Result<()>,
+        open: &mut ChunkOp<'_>,
     ) -> Result<()> {
         let r = self.push_inner(data, open);
         if let Err(e) = &r {
@@ -99,7 +99,7 @@ impl Decryptor {
     /// [`Decryptor::finish`] with the opening of the final chunk left to `open`.
     pub(crate) fn finish_with(
         mut self,
-        open: &mut dyn FnMut(&ChunkCipher, u64, &[u8]) -> Result<()>,
+        open: &mut ChunkOp<'_>,
     ) -> Result<()> {
         match core::mem::replace(
             &mut self.state,
@@ -133,7 +133,7 @@ impl Decryptor {
     fn push_inner(
         &mut self,
         mut data: &[u8],
-        open: &mut dyn FnMut(&ChunkCipher, u64, &[u8]) -> Result<()>,
+        open: &mut ChunkOp<'_>,
     ) -> Result<()> {
         if let State::Failed(e) = &self.state {
             return Err(e.clone());

@@ -1,6 +1,6 @@
 //! Streaming encryption: whole chunks out as soon as 16 KiB are in.
 
-use super::chunk_cipher::ChunkCipher;
+use super::chunk_cipher::{ChunkCipher, ChunkOp};
 use super::key::AttachmentKey;
 use super::{CHUNK_SIZE, ENCRYPTED_CHUNK_SIZE, HEADER_LEN, SALT_LEN};
 use crate::context::Context;
@@ -74,7 +74,7 @@ impl Encryptor {
     pub(crate) fn push_with(
         &mut self,
         mut data: &[u8],
-        seal: &mut dyn FnMut(&ChunkCipher, u64, &[u8]) -> Result<()>,
+        seal: &mut ChunkOp<'_>,
     ) -> Result<()> {
         if let Some(e) = &self.failed {
             return Err(e.clone());
@@ -112,7 +112,7 @@ impl Encryptor {
     /// [`Encryptor::finish`] with the sealing left to `seal`.
     pub(crate) fn finish_with(
         mut self,
-        seal: &mut dyn FnMut(&ChunkCipher, u64, &[u8]) -> Result<()>,
+        seal: &mut ChunkOp<'_>,
     ) -> Result<()> {
         if let Some(e) = self.failed.take() {
             return Err(e);
