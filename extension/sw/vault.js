@@ -257,7 +257,7 @@ export function listing() {
 
 export function vaults() {
   return [...state.vaults]
-    .filter(([, v]) => v.role !== 'viewer')
+    .filter(([, v]) => v.role !== 'read') // § Roles: read-only members cannot write items
     .sort(([, a], [, b]) => a.seq - b.seq)
     .map(([id, v]) => ({ id, name: v.name }));
 }
