@@ -134,7 +134,11 @@ impl Keyring {
     /// A vault key as this keyring's copy wraps it: the account's own wrap
     /// (`bv1/vault-key/<vault>/<me>`), an HPKE copy a sharer sealed to our
     /// public key (`bv1-hpke.…`, SPEC § Sharing), or a token's wrap.
-    pub fn unwrap_vault_key(&self, wrapped: &str, vault_id: &str) -> Result<SymmetricKey, CoreError> {
+    pub fn unwrap_vault_key(
+        &self,
+        wrapped: &str,
+        vault_id: &str,
+    ) -> Result<SymmetricKey, CoreError> {
         match self {
             Keyring::Account(a) if wrapped.starts_with("bv1-hpke.") => {
                 blindvault::sharing::open_vault_key(a.key_pair(), wrapped, vault_id, a.account_id())

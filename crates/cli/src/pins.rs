@@ -21,9 +21,8 @@ impl Pins {
     pub fn load() -> CliResult<Self> {
         let path = paths::config_dir()?.join("pins.json");
         let map = match fs::read_to_string(&path) {
-            Ok(t) => serde_json::from_str(&t).map_err(|_| {
-                CliError::other(format!("{} is not a bv pin file", path.display()))
-            })?,
+            Ok(t) => serde_json::from_str(&t)
+                .map_err(|_| CliError::other(format!("{} is not a bv pin file", path.display())))?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => BTreeMap::new(),
             Err(e) => {
                 return Err(CliError::other(format!(
@@ -37,7 +36,12 @@ impl Pins {
 
     /// Checks `public_key` against the pin for `account_id`, pinning it if
     /// there is none yet. Returns true when it was newly pinned.
-    pub fn check_or_pin(&mut self, account_id: &str, email: &str, public_key: &str) -> CliResult<bool> {
+    pub fn check_or_pin(
+        &mut self,
+        account_id: &str,
+        email: &str,
+        public_key: &str,
+    ) -> CliResult<bool> {
         match self.map.get(account_id) {
             // Public values: a plain comparison leaks nothing secret.
             Some(pinned) if pinned == public_key => Ok(false),
@@ -54,7 +58,8 @@ impl Pins {
     pub fn save(&self) -> CliResult<()> {
         let dir = paths::config_dir()?;
         let path = dir.join("pins.json");
-        let io = |e: std::io::Error| CliError::other(format!("cannot write {}: {e}", path.display()));
+        let io =
+            |e: std::io::Error| CliError::other(format!("cannot write {}: {e}", path.display()));
         crate::session::create_private_dir(&dir).map_err(io)?;
         let tmp = dir.join(".pins.json.tmp");
         let _ = fs::remove_file(&tmp);

@@ -28,9 +28,7 @@ pub struct Token {
 impl Token {
     /// Parses `BV_TOKEN`. Errors never echo the value.
     pub fn parse(text: &str) -> CliResult<Self> {
-        let bad = || {
-            CliError::usage("BV_TOKEN is not a service token (bvst.<id>.<secret>.<key>)")
-        };
+        let bad = || CliError::usage("BV_TOKEN is not a service token (bvst.<id>.<secret>.<key>)");
         let mut parts = text.trim().split('.');
         let (Some(PREFIX), Some(id), Some(secret), Some(key), None) = (
             parts.next(),
@@ -64,8 +62,13 @@ impl Token {
         format!("{PREFIX}.{}.{}", self.id, self.secret.expose_secret())
     }
 
-    pub fn unwrap_vault_key(&self, wrapped: &str, vault_id: &str) -> Result<SymmetricKey, CoreError> {
-        self.key.unwrap(wrapped, &Context::vault_key(vault_id, &self.id)?)
+    pub fn unwrap_vault_key(
+        &self,
+        wrapped: &str,
+        vault_id: &str,
+    ) -> Result<SymmetricKey, CoreError> {
+        self.key
+            .unwrap(wrapped, &Context::vault_key(vault_id, &self.id)?)
     }
 }
 

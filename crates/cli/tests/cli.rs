@@ -131,7 +131,7 @@ fn register_login_status_logout() {
         .args(["account", "register", "--email", "ann@example.com"])
         .assert()
         .code(5)
-        .stderr(predicate::str::contains("already exists"));
+        .stderr(predicate::str::contains("already has an account"));
 }
 
 #[test]

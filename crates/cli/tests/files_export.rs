@@ -69,11 +69,31 @@ fn attachments_round_trip_and_tampering_leaves_no_file() {
 fn export_then_import_into_another_account() {
     let s = Server::with_account("ex@example.com");
     s.bv()
-        .args(["item", "add", "Work/prod/db", "--type", "database", "--host", "h", "--password", "dbpw"])
+        .args([
+            "item",
+            "add",
+            "Work/prod/db",
+            "--type",
+            "database",
+            "--host",
+            "h",
+            "--password",
+            "dbpw",
+        ])
         .assert()
         .success();
     s.bv()
-        .args(["item", "add", "Work/site", "--username", "u", "--password", "sitepw", "--field", "pin=1234"])
+        .args([
+            "item",
+            "add",
+            "Work/site",
+            "--username",
+            "u",
+            "--password",
+            "sitepw",
+            "--field",
+            "pin=1234",
+        ])
         .assert()
         .success();
     let dir = tempfile::tempdir().unwrap();
@@ -153,12 +173,24 @@ fn import_bitwarden_json_and_csv() {
         .success()
         .stdout("Imported 2 items. Skipped 1: \"visa\" (a card).\n");
     s.bv()
-        .args(["item", "get", "Imported/Mail/fastmail", "--field", "password"])
+        .args([
+            "item",
+            "get",
+            "Imported/Mail/fastmail",
+            "--field",
+            "password",
+        ])
         .assert()
         .success()
         .stdout("fm-pw\n");
     s.bv()
-        .args(["item", "get", "Imported/Mail/fastmail", "--field", "recovery"])
+        .args([
+            "item",
+            "get",
+            "Imported/Mail/fastmail",
+            "--field",
+            "recovery",
+        ])
         .assert()
         .success()
         .stdout("rc\n");

@@ -17,13 +17,34 @@ fn edit_history_folders_and_recursive_list() {
     let s = Server::with_account("ed@example.com");
     s.bv()
         .args([
-            "item", "add", "Work/prod/db/orders", "--type", "database", "--username", "app",
-            "--password", "p1", "--host", "db1", "--port", "5432", "--database", "orders",
+            "item",
+            "add",
+            "Work/prod/db/orders",
+            "--type",
+            "database",
+            "--username",
+            "app",
+            "--password",
+            "p1",
+            "--host",
+            "db1",
+            "--port",
+            "5432",
+            "--database",
+            "orders",
         ])
         .assert()
         .success();
     s.bv()
-        .args(["item", "add", "Work/prod/web", "--username", "w", "--password", "w1"])
+        .args([
+            "item",
+            "add",
+            "Work/prod/web",
+            "--username",
+            "w",
+            "--password",
+            "w1",
+        ])
         .assert()
         .success();
     s.bv()
@@ -46,8 +67,14 @@ fn edit_history_folders_and_recursive_list() {
         .args(["item", "add", "Work/prod/top", "--password", "t2"])
         .assert()
         .success();
-    assert_eq!(s.out(&["item", "get", "Work/top", "--field", "password"]), "t\n");
-    assert_eq!(s.out(&["item", "get", "Work/prod/top", "--field", "password"]), "t2\n");
+    assert_eq!(
+        s.out(&["item", "get", "Work/top", "--field", "password"]),
+        "t\n"
+    );
+    assert_eq!(
+        s.out(&["item", "get", "Work/prod/top", "--field", "password"]),
+        "t2\n"
+    );
 
     // Edit: revision-based; unchanged fields stay.
     s.bv()
@@ -55,19 +82,37 @@ fn edit_history_folders_and_recursive_list() {
         .assert()
         .success()
         .stdout(predicate::str::contains("revision 2"));
-    let got = s.bv().args(["--json", "item", "get", "Work/prod/db/orders"]).assert().success();
+    let got = s
+        .bv()
+        .args(["--json", "item", "get", "Work/prod/db/orders"])
+        .assert()
+        .success();
     let v = json_of(&got.get_output().stdout);
     assert_eq!(v["revision"], 2);
     assert_eq!(v["fields"]["host"], "db1");
-    assert_eq!(s.out(&["item", "get", "Work/prod/db/orders", "--field", "password"]), "p2\n");
+    assert_eq!(
+        s.out(&["item", "get", "Work/prod/db/orders", "--field", "password"]),
+        "p2\n"
+    );
 
     // A write based on an old revision is refused (exit 5), nothing overwritten.
     s.bv()
-        .args(["item", "edit", "Work/prod/db/orders", "--password", "p3", "--if-revision", "1"])
+        .args([
+            "item",
+            "edit",
+            "Work/prod/db/orders",
+            "--password",
+            "p3",
+            "--if-revision",
+            "1",
+        ])
         .assert()
         .code(5)
         .stderr(predicate::str::contains("stale write refused"));
-    assert_eq!(s.out(&["item", "get", "Work/prod/db/orders", "--field", "password"]), "p2\n");
+    assert_eq!(
+        s.out(&["item", "get", "Work/prod/db/orders", "--field", "password"]),
+        "p2\n"
+    );
 
     // Kind cannot change; an edit needs something to change.
     s.bv()
@@ -83,27 +128,53 @@ fn edit_history_folders_and_recursive_list() {
         .args(["item", "edit", "Work/prod/db/orders", "--field", "env=prod"])
         .assert()
         .success();
-    assert_eq!(s.out(&["item", "get", "Work/prod/db/orders", "--field", "env"]), "prod\n");
+    assert_eq!(
+        s.out(&["item", "get", "Work/prod/db/orders", "--field", "env"]),
+        "prod\n"
+    );
 
     // History: newest first, old passwords kept.
     assert_eq!(
-        s.out(&["item", "history", "Work/prod/db/orders", "--field", "password"]),
+        s.out(&[
+            "item",
+            "history",
+            "Work/prod/db/orders",
+            "--field",
+            "password"
+        ]),
         "2\tp2\n1\tp1\n"
     );
-    let h = s.bv().args(["--json", "item", "history", "Work/prod/db/orders"]).assert().success();
+    let h = s
+        .bv()
+        .args(["--json", "item", "history", "Work/prod/db/orders"])
+        .assert()
+        .success();
     let h = json_of(&h.get_output().stdout);
     assert_eq!(h.as_array().unwrap().len(), 2);
-    assert!(h[0]["fields"].get("password").is_none(), "secrets hidden without --reveal");
+    assert!(
+        h[0]["fields"].get("password").is_none(),
+        "secrets hidden without --reveal"
+    );
 }
 
 #[test]
 fn token_reads_without_master_password_and_server_sees_only_auth_half() {
     let s = Server::with_account("tom@example.com");
     s.bv()
-        .args(["item", "add", "Work/db", "--type", "database", "--password", "s3cret"])
+        .args([
+            "item",
+            "add",
+            "Work/db",
+            "--type",
+            "database",
+            "--password",
+            "s3cret",
+        ])
         .assert()
         .success();
-    let token = s.out(&["token", "create", "cron", "--vault", "Work", "--role", "read"]);
+    let token = s.out(&[
+        "token", "create", "cron", "--vault", "Work", "--role", "read",
+    ]);
     let token = token.trim_end().to_owned();
     let parts: Vec<&str> = token.split('.').collect();
     assert_eq!(parts.len(), 4, "bvst.<id>.<secret>.<key>");
@@ -116,7 +187,10 @@ fn token_reads_without_master_password_and_server_sees_only_auth_half() {
         .unwrap();
     let dump = String::from_utf8_lossy(&dump.stdout);
     assert!(!dump.contains(parts[3]), "the token key reached the server");
-    assert!(!dump.contains(parts[2]), "the token secret is stored in clear");
+    assert!(
+        !dump.contains(parts[2]),
+        "the token secret is stored in clear"
+    );
 
     // Unattended: no session, no master password.
     let empty = tempfile::tempdir().unwrap();

@@ -58,9 +58,13 @@ pub fn register(ctx: &Ctx, email: &str) -> CliResult<()> {
             if *pre == params {
                 Ok(None)
             } else {
-                Err(CliError::integrity(
-                "the server answered prelogin with other KDF parameters than it just registered",
-            ))
+                // The server answers a taken email with the same 201 as a
+                // new account (no email enumeration, SPEC § Server) and
+                // prelogin then names the existing account's parameters.
+                Err(CliError::new(
+                    Kind::Conflict,
+                    "this email already has an account (the server kept other KDF parameters than the ones just registered); nothing derived from the password was sent to log in: use `bv login`",
+                ))
             }
         },
         Some(&master),

@@ -89,7 +89,8 @@ fn item_key_and_home(found: &Found) -> CliResult<(SymmetricKey, String)> {
     let view = &found.item.view;
     let blob = super::vaults::blob_of(view).map_err(CliError::integrity)?;
     let bad = |e: blindvault::Error| CliError::from_server_data(&format!("item {}", view.id), &e);
-    let key = blindvault::item::unwrap_item_key(&vault.key, &vault.id, &view.id, &blob).map_err(bad)?;
+    let key =
+        blindvault::item::unwrap_item_key(&vault.key, &vault.id, &view.id, &blob).map_err(bad)?;
     let home = blindvault::item::home_vault(&blob).map_err(bad)?;
     Ok((key, home))
 }
@@ -128,7 +129,10 @@ pub fn add(ctx: &Ctx, path: &str, file: &Path) -> CliResult<()> {
         error: None,
     };
     let sent = found.client.put_stream(
-        &format!("/vaults/{}/items/{}/attachments/{att}", view.vault_id, view.id),
+        &format!(
+            "/vaults/{}/items/{}/attachments/{att}",
+            view.vault_id, view.id
+        ),
         &mut body,
     );
     if let Some(b) = &body.bar {
@@ -203,17 +207,21 @@ pub fn get(ctx: &Ctx, path: &str, name: &str, out: &Path) -> CliResult<()> {
         .into_iter()
         .find(|(id, m)| m.name == name || id == name)
     else {
-        return Err(CliError::other(format!("{path} has no attachment {name:?}")));
+        return Err(CliError::other(format!(
+            "{path} has no attachment {name:?}"
+        )));
     };
     let (_, home) = item_key_and_home(&found)?;
     let view = &found.item.view;
-    let context =
-        Context::attachment(&home, &view.id, &id).map_err(|e| crate::exit::core(&e))?;
+    let context = Context::attachment(&home, &view.id, &id).map_err(|e| crate::exit::core(&e))?;
     let mut stream = found.client.get_stream(&format!(
         "/vaults/{}/items/{}/attachments/{id}",
         view.vault_id, view.id
     ))?;
-    let dir = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let werr = |e: std::io::Error| CliError::other(format!("cannot write {}: {e}", out.display()));
     let mut tmp = tempfile_in(dir).map_err(werr)?;
     let mut dec = Decryptor::new(&meta.key, &context);

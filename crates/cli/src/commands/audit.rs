@@ -99,7 +99,9 @@ fn load_heads() -> CliResult<BTreeMap<String, Head>> {
         Ok(t) => serde_json::from_str(&t)
             .map_err(|_| CliError::other("audit-heads.json is not a bv audit-heads file")),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(BTreeMap::new()),
-        Err(e) => Err(CliError::other(format!("cannot read audit-heads.json: {e}"))),
+        Err(e) => Err(CliError::other(format!(
+            "cannot read audit-heads.json: {e}"
+        ))),
     }
 }
 
@@ -134,8 +136,10 @@ pub fn run(ctx: &Ctx, vault: Option<&str>, verify: bool) -> CliResult<()> {
         let mut entries: Vec<Entry> = Vec::new();
         loop {
             let after = entries.last().map_or(0, |e| e.seq);
-            let page: Page =
-                client.get(&format!("/vaults/{}/audit?after={after}&limit={PAGE}", v.id))?;
+            let page: Page = client.get(&format!(
+                "/vaults/{}/audit?after={after}&limit={PAGE}",
+                v.id
+            ))?;
             let n = page.entries.len();
             entries.extend(page.entries);
             if n < PAGE {
@@ -145,10 +149,13 @@ pub fn run(ctx: &Ctx, vault: Option<&str>, verify: bool) -> CliResult<()> {
         let mut verdict = json!(null);
         if verify {
             let chain = format!("vault:{}", v.id);
-            let mut problem = verify_chain(&entries, &chain).map(|(seq, why)| (seq, why.to_owned()));
+            let mut problem =
+                verify_chain(&entries, &chain).map(|(seq, why)| (seq, why.to_owned()));
             if problem.is_none() {
                 if let Some(head) = heads.get(&v.id) {
-                    let still = entries.iter().any(|e| e.seq == head.seq && e.hash == head.hash);
+                    let still = entries
+                        .iter()
+                        .any(|e| e.seq == head.seq && e.hash == head.hash);
                     if !still {
                         problem = Some((
                             head.seq,
@@ -197,7 +204,10 @@ pub fn run(ctx: &Ctx, vault: Option<&str>, verify: bool) -> CliResult<()> {
                     lines.push(if verdict["ok"] == json!(true) {
                         format!("chain verified: {} entries", entries.len())
                     } else {
-                        format!("CHAIN BROKEN at seq {}: {}", verdict["first_broken_seq"], verdict["reason"])
+                        format!(
+                            "CHAIN BROKEN at seq {}: {}",
+                            verdict["first_broken_seq"], verdict["reason"]
+                        )
                     });
                 }
             }
@@ -206,8 +216,10 @@ pub fn run(ctx: &Ctx, vault: Option<&str>, verify: bool) -> CliResult<()> {
         || {
             json!(report
                 .iter()
-                .map(|(name, id, entries, verdict)| json!({"vault": name, "vault_id": id,
-                    "entries": entries, "verify": verdict}))
+                .map(
+                    |(name, id, entries, verdict)| json!({"vault": name, "vault_id": id,
+                    "entries": entries, "verify": verdict})
+                )
                 .collect::<Vec<_>>())
         },
     );

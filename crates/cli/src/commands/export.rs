@@ -43,8 +43,12 @@ pub fn run(ctx: &Ctx, out: &Path) -> CliResult<()> {
                         .map_err(|_| "not a JSON object".to_owned())
                 })
             };
-            let ov = open(blindvault::item::open_overview(&vault.key, &vault.id, &view.id, &blob));
-            let det = open(blindvault::item::open_details(&vault.key, &vault.id, &view.id, &blob));
+            let ov = open(blindvault::item::open_overview(
+                &vault.key, &vault.id, &view.id, &blob,
+            ));
+            let det = open(blindvault::item::open_details(
+                &vault.key, &vault.id, &view.id, &blob,
+            ));
             match (ov, det) {
                 (Ok(ov), Ok(mut det)) => {
                     if det.remove("attachments").is_some() {
@@ -54,9 +58,7 @@ pub fn run(ctx: &Ctx, out: &Path) -> CliResult<()> {
                                       "trashed": view.trashed_at.is_some()}));
                     count += 1;
                 }
-                (Err(e), _) | (_, Err(e)) => {
-                    synced.failures.push(format!("item {}: {e}", view.id))
-                }
+                (Err(e), _) | (_, Err(e)) => synced.failures.push(format!("item {}: {e}", view.id)),
             }
         }
         vaults_json.push(json!({

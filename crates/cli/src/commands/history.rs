@@ -72,7 +72,10 @@ pub fn open_all(found: &Found) -> CliResult<Vec<Version>> {
             let pt = item_key.open(part, &ctx).map_err(|e| bad(e.to_string()))?;
             serde_json::from_slice(pt.expose_secret()).map_err(|_| bad("not a JSON object".into()))
         };
-        let overview = open(&parts.overview, Context::item_overview(&parts.home, &view.id))?;
+        let overview = open(
+            &parts.overview,
+            Context::item_overview(&parts.home, &view.id),
+        )?;
         let details = open(&parts.details, Context::item_details(&parts.home, &view.id))?;
         out.push(Version {
             revision: e.revision,

@@ -87,7 +87,11 @@ pub fn run(ctx: &Ctx, file: &Path, format: ImportFormat, vault: Option<&str>) ->
         || {
             let mut s = format!("Imported {imported} items.");
             if !skipped.is_empty() {
-                s.push_str(&format!(" Skipped {}: {}.", skipped.len(), skipped.join("; ")));
+                s.push_str(&format!(
+                    " Skipped {}: {}.",
+                    skipped.len(),
+                    skipped.join("; ")
+                ));
             }
             s
         },
@@ -123,8 +127,15 @@ fn from_blindvault(plain: &[u8]) -> CliResult<Vec<Record>> {
         return Err(bad("unknown version"));
     }
     let mut out = Vec::new();
-    for v in doc.get("vaults").and_then(Value::as_array).ok_or_else(|| bad("no vaults"))? {
-        let name = v.get("name").and_then(Value::as_str).ok_or_else(|| bad("vault name"))?;
+    for v in doc
+        .get("vaults")
+        .and_then(Value::as_array)
+        .ok_or_else(|| bad("no vaults"))?
+    {
+        let name = v
+            .get("name")
+            .and_then(Value::as_str)
+            .ok_or_else(|| bad("vault name"))?;
         let folder_names: Map<String, Value> = v
             .get("folders")
             .and_then(Value::as_array)
@@ -139,7 +150,11 @@ fn from_blindvault(plain: &[u8]) -> CliResult<Vec<Record>> {
                     .collect()
             })
             .unwrap_or_default();
-        for i in v.get("items").and_then(Value::as_array).ok_or_else(|| bad("items"))? {
+        for i in v
+            .get("items")
+            .and_then(Value::as_array)
+            .ok_or_else(|| bad("items"))?
+        {
             let overview = i
                 .get("overview")
                 .and_then(Value::as_object)

@@ -70,18 +70,16 @@ pub fn bitwarden_json(text: &str, vault: &str) -> CliResult<Parsed> {
         .and_then(Value::as_array)
         .map(|fs| {
             fs.iter()
-                .filter_map(|f| {
-                    Some((
-                        f.get("id")?.as_str()?.to_owned(),
-                        f.get("name")?.clone(),
-                    ))
-                })
+                .filter_map(|f| Some((f.get("id")?.as_str()?.to_owned(), f.get("name")?.clone())))
                 .collect()
         })
         .unwrap_or_default();
     let mut out = Vec::new();
     let mut skipped = Vec::new();
-    let items = doc.get("items").and_then(Value::as_array).ok_or_else(|| bad("no items"))?;
+    let items = doc
+        .get("items")
+        .and_then(Value::as_array)
+        .ok_or_else(|| bad("no items"))?;
     for (n, i) in items.iter().enumerate() {
         let name = nonempty(i.get("name")).unwrap_or_else(|| format!("item {}", n + 1));
         let folder = i

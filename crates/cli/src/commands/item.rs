@@ -32,7 +32,10 @@ pub fn add(ctx: &Ctx, args: &AddArgs) -> CliResult<()> {
     {
         return Err(CliError::new(
             ExitKind::Conflict,
-            format!("an item named {item_name:?} already exists at {}", args.path),
+            format!(
+                "an item named {item_name:?} already exists at {}",
+                args.path
+            ),
         ));
     }
     let vault = &synced.vaults[vi];
@@ -251,9 +254,9 @@ pub fn find(ctx: &Ctx, path: &str) -> CliResult<Found> {
     match hits.len() {
         1 => {}
         0 if !synced.failures.is_empty() => {
-            return Err(synced.integrity_error(&format!(
-                "no item at {path:?} among those that opened"
-            )))
+            return Err(
+                synced.integrity_error(&format!("no item at {path:?} among those that opened"))
+            )
         }
         0 => return Err(CliError::other(format!("no item at {path:?}"))),
         n => {
@@ -385,7 +388,9 @@ pub fn edit(ctx: &Ctx, args: &EditArgs) -> CliResult<()> {
             .entry("custom")
             .or_insert_with(|| Value::Array(Vec::new()));
         let Some(list) = custom.as_array_mut() else {
-            return Err(CliError::integrity("the item's custom fields are not a list"));
+            return Err(CliError::integrity(
+                "the item's custom fields are not a list",
+            ));
         };
         match list
             .iter_mut()
@@ -397,7 +402,9 @@ pub fn edit(ctx: &Ctx, args: &EditArgs) -> CliResult<()> {
         changed.push(label);
     }
     if changed.is_empty() {
-        return Err(CliError::usage("nothing to change: give at least one field flag"));
+        return Err(CliError::usage(
+            "nothing to change: give at least one field flag",
+        ));
     }
     let base = args.if_revision.unwrap_or(found.item.view.revision);
     let view = write_item(&found, base, &overview, &details).map_err(|e| {
@@ -474,11 +481,20 @@ pub fn history(ctx: &Ctx, path: &str, field: Option<&str>, reveal: bool) -> CliR
                         .fields
                         .iter()
                         .map(|f| {
-                            let v = if shown(f) { f.value.as_str() } else { "••••••" };
+                            let v = if shown(f) {
+                                f.value.as_str()
+                            } else {
+                                "••••••"
+                            };
                             format!("  {}: {v}", f.name)
                         })
                         .collect();
-                    format!("revision {} (saved {})\n{}", e.revision, e.created_at, fields.join("\n"))
+                    format!(
+                        "revision {} (saved {})\n{}",
+                        e.revision,
+                        e.created_at,
+                        fields.join("\n")
+                    )
                 })
                 .collect::<Vec<_>>()
                 .join("\n")

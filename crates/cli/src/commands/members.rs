@@ -45,10 +45,14 @@ struct Members {
 
 fn public_key_bytes(pk: &str, email: &str) -> CliResult<[u8; 32]> {
     let raw = b64u_decode(pk, "public key").map_err(|_| {
-        CliError::integrity(format!("the server sent a malformed public key for {email}"))
+        CliError::integrity(format!(
+            "the server sent a malformed public key for {email}"
+        ))
     })?;
     raw.try_into().map_err(|_| {
-        CliError::integrity(format!("the server sent a malformed public key for {email}"))
+        CliError::integrity(format!(
+            "the server sent a malformed public key for {email}"
+        ))
     })
 }
 
@@ -86,7 +90,11 @@ pub fn share(ctx: &Ctx, name: &str, email: &str, role: Role) -> CliResult<()> {
     // fingerprint the invitee reads out (`bv status` shows one's own).
     eprintln!(
         "{email}'s key fingerprint: {fingerprint}{}",
-        if new_pin { " (pinned now)" } else { " (matches the pin)" }
+        if new_pin {
+            " (pinned now)"
+        } else {
+            " (matches the pin)"
+        }
     );
     let wrapped = sharing::seal_vault_key_to(&pk, &vault.key, &vault.id, &m.account_id)
         .map_err(|e| crate::exit::core(&e))?;
@@ -97,8 +105,10 @@ pub fn share(ctx: &Ctx, name: &str, email: &str, role: Role) -> CliResult<()> {
     pins.save()?;
     ctx.out.show(
         || format!("Shared {name:?} with {email} as {}.", role.as_str()),
-        || json!({"vault_id": vault.id, "account_id": m.account_id, "role": role.as_str(),
-                  "fingerprint": fingerprint, "revision": answer.get("revision")}),
+        || {
+            json!({"vault_id": vault.id, "account_id": m.account_id, "role": role.as_str(),
+                  "fingerprint": fingerprint, "revision": answer.get("revision")})
+        },
     );
     Ok(())
 }
@@ -141,8 +151,10 @@ pub fn members(ctx: &Ctx, name: &str) -> CliResult<()> {
         || {
             json!(rows
                 .iter()
-                .map(|(m, fp, st)| json!({"account_id": m.account_id, "email": m.email,
-                    "role": m.role, "fingerprint": fp, "key": st}))
+                .map(
+                    |(m, fp, st)| json!({"account_id": m.account_id, "email": m.email,
+                    "role": m.role, "fingerprint": fp, "key": st})
+                )
                 .collect::<Vec<_>>())
         },
     );
@@ -176,7 +188,9 @@ pub fn remove_member(ctx: &Ctx, name: &str, email: &str) -> CliResult<()> {
     let members = list_members(&client, &vault_id)?;
     let email_lc = email.trim().to_ascii_lowercase();
     let Some(gone) = members.iter().find(|m| m.email == email_lc) else {
-        return Err(CliError::other(format!("{email} is not a member of {name:?}")));
+        return Err(CliError::other(format!(
+            "{email} is not a member of {name:?}"
+        )));
     };
     // Every remaining member's key is checked before anything changes.
     let mut pins = Pins::load()?;
@@ -250,8 +264,9 @@ fn rotate(
     let mut items = Map::new();
     for view in synced.items.iter().filter(|i| i.vault_id == old.id) {
         let blob = vaults::blob_of(view).map_err(CliError::integrity)?;
-        let re = blindvault::item::rewrap(&blob, &view.id, (&old.key, &old.id), (&new_key, &old.id))
-            .map_err(|e| CliError::from_server_data(&format!("item {}", view.id), &e))?;
+        let re =
+            blindvault::item::rewrap(&blob, &view.id, (&old.key, &old.id), (&new_key, &old.id))
+                .map_err(|e| CliError::from_server_data(&format!("item {}", view.id), &e))?;
         items.insert(
             view.id.clone(),
             json!({"base_revision": view.revision, "envelope": b64u_encode(re.as_bytes())}),

@@ -21,10 +21,10 @@ use crate::cli::{AccountCmd, AttachCmd, Cli, Command, ItemCmd, RotateCmd, TokenC
 use crate::client::Client;
 use crate::exit::{CliError, CliResult};
 use crate::keys::{self, Keyring};
-use crate::token::Token;
 use crate::output::Out;
 use crate::password::Source;
 use crate::session::Session;
+use crate::token::Token;
 
 /// What every command gets from the global flags.
 pub struct Ctx {

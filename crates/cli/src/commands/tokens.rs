@@ -60,7 +60,8 @@ pub fn create(ctx: &Ctx, name: &str, vault: &str, role: TokenRole, days: i64) ->
     let v = &synced.vaults[synced.vault(vault)?];
     let id = crate::keys::random_id()?;
     let key = NewKey::generate()?;
-    let wrapped = token::wrap_for(&key.key, &v.key, &v.id, &id).map_err(|e| crate::exit::core(&e))?;
+    let wrapped =
+        token::wrap_for(&key.key, &v.key, &v.id, &id).map_err(|e| crate::exit::core(&e))?;
     let role = match role {
         TokenRole::Read => "read",
         TokenRole::Write => "write",
