@@ -11,7 +11,13 @@ use crate::error::ApiError;
 /// leaves room for long notes while bounding a sync of 10 000 items.
 pub const MAX_ITEM_ENVELOPE: usize = 256 * 1024;
 pub const MAX_SMALL_ENVELOPE: usize = 16 * 1024;
-pub const MAX_SHARE_CIPHERTEXT: usize = 256 * 1024;
+/// A share's ciphertext (docs/SPEC.md § Sharing pages): an 8 MiB file with a
+/// passphrase layer is BASE64URL(chunked(ASCII(password JWE))), about
+/// 8 MiB · (4/3)² ≈ 14.2 MiB; 16 MiB leaves room for tags and metadata.
+/// Only POST /shares takes it (routes/shares.rs raises that route's body limit).
+pub const MAX_SHARE_CIPHERTEXT: usize = 16 * 1024 * 1024;
+/// An answer to a secret request: typed text sealed with HPKE.
+pub const MAX_REQUEST_ANSWER: usize = 256 * 1024;
 /// One JWE holding every item overview of a vault (the web vault's fast
 /// open); 10 000 overviews of ~1 KiB fit with room to spare.
 pub const MAX_OVERVIEW_SNAPSHOT: usize = 16 * 1024 * 1024;

@@ -20,7 +20,7 @@ use crate::db::{now, Tx};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ApiJson;
 use crate::routes::shares::MAX_SHARE_SECS;
-use crate::validate::{self, b64u, random_bytes, MAX_SHARE_CIPHERTEXT};
+use crate::validate::{self, b64u, random_bytes, MAX_REQUEST_ANSWER};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -101,7 +101,7 @@ async fn answer(
     ApiJson(req): ApiJson<ShareRequestAnswer>,
 ) -> ApiResult<StatusCode> {
     validate::id("id", &id)?;
-    validate::envelope("ciphertext", &req.ciphertext, MAX_SHARE_CIPHERTEXT)?;
+    validate::envelope("ciphertext", &req.ciphertext, MAX_REQUEST_ANSWER)?;
     let (mut tx, _) = st.db.write_tx().await?;
     let done = sqlx::query(
         "UPDATE share_requests SET answer = $1 WHERE id = $2 AND answer IS NULL AND expires_at > $3",

@@ -6,7 +6,7 @@
 //! readers of a one-view share cannot both get it. Expired or used-up shares
 //! are deleted, not hidden.
 
-use axum::extract::{Path, State};
+use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{delete, post};
 use axum::{Json, Router};
@@ -28,7 +28,13 @@ pub const MAX_VIEWS: i64 = 100;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/shares", post(create))
+        // A shared file of up to 8 MiB: the only share route that takes a
+        // large body (the JSON around the ciphertext needs a few bytes). The
+        // route's own limit is innermost, so it wins over the router's 1 MiB.
+        .route(
+            "/shares",
+            post(create).layer(DefaultBodyLimit::max(MAX_SHARE_CIPHERTEXT + 4096)),
+        )
         .route("/shares/{id}/open", post(open))
         .route("/shares/{id}", delete(remove))
 }
