@@ -69,8 +69,19 @@ async function seed(base) {
   return { kdf: r.kdf, seedSeconds: (performance.now() - t0) / 1000 };
 }
 
+/** ms spent on the wire and in the server for the last GET /sync (Resource Timing via Playwright). */
+let lastSyncMs = null;
+function watchSync(page) {
+  page.context().on('requestfinished', (r) => {
+    if (!r.url().endsWith('/api/v1/sync')) return;
+    const t = r.timing();
+    lastSyncMs = Math.round(t.responseEnd - t.requestStart);
+  });
+}
+
 /** Log in through the form; resolves to ms from the click to the full list drawn. */
 async function timedLogin(page, url) {
+  lastSyncMs = null;
   await page.goto(url);
   await page.locator('#login-email').fill(EMAIL);
   await page.locator('#login-password').fill(PASSWORD);
@@ -119,10 +130,12 @@ try {
   console.log(`seeded in ${seedSeconds.toFixed(1)} s (${Math.round(N / seedSeconds)} items/s)`);
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 860 } });
   const page = await ctx.newPage();
+  watchSync(page);
   await page.goto(server.url);
   const kdf1 = await kdfMs(page, kdf);
   // First login: no snapshot yet, every overview is opened (openOverviews).
   const cold = await timedLogin(page, server.url);
+  const coldSync = lastSyncMs;
   // The snapshot is written in the background after the list shows; wait for it.
   let snap = '';
   for (let i = 0; i < 100 && !snap.trim(); i++) {
@@ -134,13 +147,18 @@ try {
     }
   }
   const warm = [];
-  for (let i = 0; i < RUNS; i++) warm.push(await timedLogin(page, server.url));
+  const warmSync = [];
+  for (let i = 0; i < RUNS; i++) {
+    warm.push(await timedLogin(page, server.url));
+    warmSync.push(lastSyncMs);
+  }
   const kdf2 = await kdfMs(page, kdf);
   const k = Math.min(kdf1, kdf2);
   const w = median(warm);
   const result = {
     items: N, kdf_ms: Math.round(k), first_login_ms: Math.round(cold), snapshot_login_ms_median: Math.round(w),
     snapshot_login_ms: warm.map(Math.round), snapshot: snap ? 'used' : 'absent',
+    sync_request_ms: { first: coldSync, snapshot_logins: warmSync },
     budget_ms: Math.round(k + 300), over_kdf_ms: Math.round(w - k), target_met: w <= k + 300,
     cpus: cpus().length, load: loadavg()[0].toFixed(2),
   };
