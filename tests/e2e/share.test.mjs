@@ -3,7 +3,7 @@
 // browser context (no shared storage). Waits are for visible states.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, truncateSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -189,9 +189,21 @@ describe('sharing pages', { timeout: 600_000 }, () => {
     assert.match(await page.textContent('#limits'), /Views left: 1/, 'one view used for two tries');
   });
 
-  it('round-trips a file byte for byte', async () => {
-    const bytes = randomBytes(100 * 1024 + 7);
+  it('round-trips a multi-MiB file byte for byte, with a moving progress bar', async () => {
+    // Past the old 128 KiB limit and the API's ordinary 1 MiB body limit.
+    const bytes = randomBytes(3 * 1024 * 1024 + 7);
+    if (await sender.locator('#created').isVisible()) await sender.click('#another');
+    // Every value the bar takes (setting .value sets the attribute).
+    await sender.evaluate(() => {
+      window.progressSeen = [];
+      const bar = document.getElementById('progress');
+      new MutationObserver(() => window.progressSeen.push(bar.value))
+        .observe(bar, { attributes: true, attributeFilter: ['value'] });
+    });
     const { link } = await createShare({ file: { name: 'payload.bin', mimeType: 'application/octet-stream', buffer: bytes } });
+    const seen = await sender.evaluate(() => window.progressSeen);
+    assert.ok(seen.some((v) => v > 0 && v < 1), `the bar moves in steps: ${seen.join(' ')}`);
+    assert.equal(seen.at(-1), 1, 'and ends full');
     const page = await recipient(link);
     await reveal(page);
     assert.equal(await page.textContent('#file-name'), 'payload.bin');
@@ -199,12 +211,20 @@ describe('sharing pages', { timeout: 600_000 }, () => {
     const got = readFileSync(await download.path());
     assert.ok(got.equals(bytes), 'downloaded bytes equal the original');
     assert.equal(download.suggestedFilename(), 'payload.bin');
-    // Too large: refused before anything is sent.
+    // One byte over 8 MiB: refused before anything is sent. A sparse file on
+    // disk costs nothing to make, and the page reads only its size.
     await sender.click('#another');
     await sender.check('input[name=kind][value=file]');
-    await sender.setInputFiles('#share-file', { name: 'big.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(128 * 1024 + 1) });
+    const big = join(cliDir, 'big.bin');
+    closeSync(openSync(big, 'w'));
+    truncateSync(big, 8 * 1024 * 1024 + 1);
+    await sender.setInputFiles('#share-file', big);
+    const sentBefore = requests.length;
     await sender.click('#create-btn');
-    await sender.locator('#create-status', { hasText: 'limit' }).waitFor({ timeout: WAIT });
+    await sender.locator('#create-status', { hasText: 'the limit is 8388608 bytes (8 MiB). Nothing was sent.' })
+      .waitFor({ timeout: WAIT });
+    assert.deepEqual(requests.slice(sentBefore).map((r) => r.url), [], 'no request for an oversized file');
+    await sender.setInputFiles('#share-file', []);
   });
 
   it('delivers a one-view share to exactly one of two concurrent openers', async () => {

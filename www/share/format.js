@@ -10,11 +10,12 @@ export const EXPIRY_MAX_SECS = 30 * 24 * 3600;
 export const VIEWS_MAX = 100;
 /**
  * File size limit. The server keeps a share's ciphertext in one opaque field
- * of at most 262 144 base64url characters (196 608 bytes); 128 KiB leaves
- * room for the chunk tags, the metadata and, with a passphrase, the password
- * envelope's base64url (4/3).
+ * of at most 16 MiB of base64url (validate.rs MAX_SHARE_CIPHERTEXT); an 8 MiB
+ * file with a passphrase is about 8 MiB · (4/3)² ≈ 14.2 MiB of it (the
+ * password envelope's base64url, then the share's), which leaves room for the
+ * chunk tags and the metadata.
  */
-export const MAX_FILE_BYTES = 128 * 1024;
+export const MAX_FILE_BYTES = 8 * 1024 * 1024;
 /** Text limit: the same budget, in UTF-8 bytes. */
 export const MAX_TEXT_BYTES = 64 * 1024;
 /** Metadata is a few hundred bytes; anything larger is refused unparsed. */

@@ -58,6 +58,9 @@ async function signIn(ev) {
   }
 }
 
+/** "8 MiB" for the limit the page shows. */
+const mib = (bytes) => `${bytes / (1024 * 1024)} MiB`;
+
 function kind() {
   return document.querySelector('input[name=kind]:checked').value;
 }
@@ -99,7 +102,7 @@ async function createShare(ev) {
   } else {
     if (!file) return status('create-status', 'Choose a file first.', 'error');
     if (file.size > MAX_FILE_BYTES) {
-      return status('create-status', `This file is ${file.size} bytes; the limit is ${MAX_FILE_BYTES} bytes (128 KiB).`, 'error');
+      return status('create-status', `This file is ${file.size} bytes; the limit is ${MAX_FILE_BYTES} bytes (${mib(MAX_FILE_BYTES)}). Nothing was sent.`, 'error');
     }
   }
   const btn = $('create-btn');
@@ -141,6 +144,8 @@ async function createShare(ev) {
     status('create-status', 'Encryption failed; nothing was sent. Try again.', 'error');
     return;
   }
+  // A file of several MiB takes a moment to upload after the bar is full.
+  status('create-status', 'Sending the encrypted share…');
   let created;
   try {
     created = await call('POST', '/shares', {
@@ -237,7 +242,7 @@ async function poll(bv, id, pk, pair) {
 }
 
 function main() {
-  $('file-limit').textContent = `${MAX_FILE_BYTES / 1024} KiB`;
+  $('file-limit').textContent = mib(MAX_FILE_BYTES);
   $('sign-in-form').addEventListener('submit', signIn);
   $('create-form').addEventListener('submit', createShare);
   $('request-form').addEventListener('submit', createRequest);
