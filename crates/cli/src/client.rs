@@ -12,6 +12,9 @@ pub struct Client {
     base: String,
     token: Option<String>,
     agent: ureq::Agent,
+    /// The largest JSON answer read; ureq's default of 10 MiB unless a
+    /// command expects more (`with_answer_limit`).
+    answer_limit: u64,
 }
 
 /// An error answer: `{"error": code, "message": text}` (+ `current` on 409).
@@ -40,7 +43,14 @@ impl Client {
             base: format!("{server}/api/v1"),
             token,
             agent,
+            answer_limit: 10 * 1024 * 1024,
         })
+    }
+
+    /// Reads answers of up to `bytes` (an opened file share is up to 16 MiB).
+    pub fn with_answer_limit(mut self, bytes: u64) -> Self {
+        self.answer_limit = bytes;
+        self
     }
 
     pub fn get<T: DeserializeOwned>(&self, path: &str) -> CliResult<T> {
@@ -153,6 +163,9 @@ impl Client {
         let status = resp.status().as_u16();
         let text = resp
             .body_mut()
+            .with_config()
+            .limit(self.answer_limit)
+            .lossy_utf8(true)
             .read_to_string()
             .map_err(|e| CliError::other(format!("cannot read the server's answer: {e}")))?;
         if (200..300).contains(&status) {

@@ -51,7 +51,7 @@ pub enum ShareCmd {
 
 #[derive(Args)]
 pub struct CreateArgs {
-    /// A file to share (at most 128 KiB).
+    /// A file to share (at most 8 MiB).
     #[arg(long, conflicts_with = "text")]
     file: Option<PathBuf>,
     /// `-`: the text is read from stdin (the default). Never a secret as an argument.
@@ -156,7 +156,7 @@ fn create(ctx: &Ctx, args: &CreateArgs) -> CliResult<()> {
             .len();
         if size > format::MAX_FILE_BYTES {
             return Err(CliError::usage(format!(
-                "{} is {size} bytes; the share limit is {} bytes (128 KiB)",
+                "{} is {size} bytes; the share limit is {} bytes (8 MiB)",
                 path.display(),
                 format::MAX_FILE_BYTES
             )));
@@ -271,7 +271,7 @@ fn open(url: &str, out: Option<&Path>, passphrase_stdin: bool) -> CliResult<()> 
     );
     let key =
         AttachmentKey::from_slice(&key_bytes).map_err(|_| CliError::usage("bad share key"))?;
-    let client = Client::new(&link.server, None)?;
+    let client = Client::new(&link.server, None)?.with_answer_limit(format::MAX_OPEN_ANSWER_BYTES);
     let opened: Opened = client
         .post(&format!("/shares/{}/open", link.id), &json!({}))
         .map_err(|e| {

@@ -11,10 +11,13 @@ use crate::exit::{CliError, CliResult};
 pub const EXPIRY_MIN_SECS: i64 = 5 * 60;
 pub const EXPIRY_MAX_SECS: i64 = 30 * 24 * 3600;
 pub const VIEWS_MAX: i64 = 100;
-/// The server's share field holds 262 144 base64url characters (196 608
-/// bytes); 128 KiB leaves room for tags, metadata and, with a passphrase,
-/// the password envelope's base64url.
-pub const MAX_FILE_BYTES: u64 = 128 * 1024;
+/// The server's share field holds 16 MiB of base64url (validate.rs
+/// MAX_SHARE_CIPHERTEXT); an 8 MiB file with a passphrase is about
+/// 8 MiB · (4/3)² ≈ 14.2 MiB of it (the password envelope's base64url, then
+/// the share's), which leaves room for tags and metadata.
+pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
+/// The server's answer to `open`: that field plus the JSON around it.
+pub const MAX_OPEN_ANSWER_BYTES: u64 = 16 * 1024 * 1024 + 4096;
 pub const MAX_TEXT_BYTES: u64 = 64 * 1024;
 const MAX_META_BYTES: usize = 4096;
 /// Allowed difference between the sender's clock and the server's.
