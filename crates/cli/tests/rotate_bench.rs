@@ -6,6 +6,8 @@
 //! ```text
 //! cargo test --release -p blindvault-cli --test rotate_bench -- --ignored --nocapture
 //! ```
+//!
+//! `BV_BENCH_BIN=path/to/bv` times that binary instead of this build's.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
@@ -98,11 +100,24 @@ fn seed(
 
 fn time_rotate(s: &Server, engine: &str) -> f64 {
     let t = Instant::now();
-    let out = s
-        .bv()
-        .args(["--json", "rotate", engine, "Work"])
-        .output()
-        .unwrap();
+    // BV_BENCH_BIN: time another build of bv (e.g. target/release/bv)
+    // while this harness seeds and measures the peer.
+    let mut cmd = s.bv();
+    let out = match std::env::var_os("BV_BENCH_BIN") {
+        Some(bin) => std::process::Command::new(bin)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("BV_SERVER", &s.url)
+            .env("BV_CONFIG_DIR", s.config.path())
+            .env("BV_PASSWORD", PASSWORD)
+            .args(["--json", "rotate", engine, "Work"])
+            .output()
+            .unwrap(),
+        None => cmd
+            .args(["--json", "rotate", engine, "Work"])
+            .output()
+            .unwrap(),
+    };
     let secs = t.elapsed().as_secs_f64();
     let sum: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(sum["rotated"].as_u64(), Some(N as u64), "{sum}");
