@@ -69,11 +69,7 @@ impl Decryptor {
     /// with the opening of each complete non-final chunk (cipher, index,
     /// chunk) left to `open`: RustCrypto here, WebCrypto in the browser build.
     /// An error from `open` fails the stream like a failed tag.
-    pub(crate) fn push_with(
-        &mut self,
-        data: &[u8],
-        open: &mut ChunkOp<'_>,
-    ) -> Result<()> {
+    pub(crate) fn push_with(&mut self, data: &[u8], open: &mut ChunkOp<'_>) -> Result<()> {
         let r = self.push_inner(data, open);
         if let Err(e) = &r {
             self.fail(e.clone());
@@ -97,10 +93,7 @@ impl Decryptor {
     }
 
     /// [`Decryptor::finish`] with the opening of the final chunk left to `open`.
-    pub(crate) fn finish_with(
-        mut self,
-        open: &mut ChunkOp<'_>,
-    ) -> Result<()> {
+    pub(crate) fn finish_with(mut self, open: &mut ChunkOp<'_>) -> Result<()> {
         match core::mem::replace(
             &mut self.state,
             State::Failed(Error::AttachmentStreamClosed),
@@ -130,11 +123,7 @@ impl Decryptor {
         self.pending = Vec::new();
     }
 
-    fn push_inner(
-        &mut self,
-        mut data: &[u8],
-        open: &mut ChunkOp<'_>,
-    ) -> Result<()> {
+    fn push_inner(&mut self, mut data: &[u8], open: &mut ChunkOp<'_>) -> Result<()> {
         if let State::Failed(e) = &self.state {
             return Err(e.clone());
         }

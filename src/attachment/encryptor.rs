@@ -71,11 +71,7 @@ impl Encryptor {
     /// The chunking of [`Encryptor::push`], with the sealing of each completed
     /// chunk (cipher, index, plaintext) left to `seal`: RustCrypto here,
     /// WebCrypto in the browser build (src/wasm/attachment.rs).
-    pub(crate) fn push_with(
-        &mut self,
-        mut data: &[u8],
-        seal: &mut ChunkOp<'_>,
-    ) -> Result<()> {
+    pub(crate) fn push_with(&mut self, mut data: &[u8], seal: &mut ChunkOp<'_>) -> Result<()> {
         if let Some(e) = &self.failed {
             return Err(e.clone());
         }
@@ -110,10 +106,7 @@ impl Encryptor {
     }
 
     /// [`Encryptor::finish`] with the sealing left to `seal`.
-    pub(crate) fn finish_with(
-        mut self,
-        seal: &mut ChunkOp<'_>,
-    ) -> Result<()> {
+    pub(crate) fn finish_with(mut self, seal: &mut ChunkOp<'_>) -> Result<()> {
         if let Some(e) = self.failed.take() {
             return Err(e);
         }
