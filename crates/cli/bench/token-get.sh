@@ -12,9 +12,13 @@ set -euo pipefail
 cd "$(dirname "$0")/../../.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target-cli}"
 cargo build --release -q -p blindvault-cli --bin bv
-cargo build --release -q -p blindvault-server --bin blindvault-server
 BV="$CARGO_TARGET_DIR/release/bv"
-SERVER="$CARGO_TARGET_DIR/release/blindvault-server"
+# BV_BENCH_SERVER=path uses an already built server (e.g. a debug one: a
+# slower server only makes the token path look slower, never faster).
+if [ -z "${BV_BENCH_SERVER:-}" ]; then
+  cargo build --release -q -p blindvault-server --bin blindvault-server
+fi
+SERVER="${BV_BENCH_SERVER:-$CARGO_TARGET_DIR/release/blindvault-server}"
 OUT="${OUT:-$CARGO_TARGET_DIR/bench-token-get.json}"
 
 work="$(mktemp -d)"

@@ -224,32 +224,10 @@ pub fn get(ctx: &Ctx, path: &str, name: &str, out: &Path) -> CliResult<()> {
         .unwrap_or(Path::new("."));
     let werr = |e: std::io::Error| CliError::other(format!("cannot write {}: {e}", out.display()));
     let mut tmp = tempfile_in(dir).map_err(werr)?;
-    let mut dec = Decryptor::new(&meta.key, &context);
+    let dec = Decryptor::new(&meta.key, &context);
     let bar = progress(meta.size, "downloading and decrypting");
-    let mut buf = vec![0u8; READ_SIZE];
-    let result: CliResult<()> = (|| {
-        loop {
-            let n = stream
-                .read(&mut buf)
-                .map_err(|e| CliError::other(format!("download interrupted: {e}")))?;
-            if n == 0 {
-                break;
-            }
-            let plain = dec
-                .push(&buf[..n])
-                .map_err(|e| CliError::from_server_data(&format!("attachment {id}"), &e))?;
-            tmp.1.write_all(&plain).map_err(werr)?;
-            if let Some(b) = &bar {
-                b.inc(plain.len() as u64);
-            }
-        }
-        let last = dec
-            .finish()
-            .map_err(|e| CliError::from_server_data(&format!("attachment {id}"), &e))?;
-        tmp.1.write_all(&last).map_err(werr)?;
-        tmp.1.sync_all().map_err(werr)?;
-        std::fs::rename(&tmp.0, out).map_err(werr)
-    })();
+    let result = decrypt_to(&mut *stream, dec, &mut tmp.1, bar.as_ref(), &id)
+        .and_then(|()| std::fs::rename(&tmp.0, out).map_err(werr));
     if let Some(b) = bar {
         b.finish_and_clear();
     }
@@ -262,6 +240,36 @@ pub fn get(ctx: &Ctx, path: &str, name: &str, out: &Path) -> CliResult<()> {
         || json!({"id": id, "name": meta.name, "size": meta.size, "out": out.display().to_string()}),
     );
     Ok(())
+}
+
+/// Streams the download through the decryptor into `file`; only a
+/// successful `finish` (the final chunk verified) returns Ok.
+fn decrypt_to(
+    stream: &mut dyn Read,
+    mut dec: Decryptor,
+    file: &mut File,
+    bar: Option<&ProgressBar>,
+    id: &str,
+) -> CliResult<()> {
+    let werr = |e: std::io::Error| CliError::other(format!("cannot write the output: {e}"));
+    let bad = |e: blindvault::Error| CliError::from_server_data(&format!("attachment {id}"), &e);
+    let mut buf = vec![0u8; READ_SIZE];
+    loop {
+        let n = stream
+            .read(&mut buf)
+            .map_err(|e| CliError::other(format!("download interrupted: {e}")))?;
+        if n == 0 {
+            break;
+        }
+        let plain = dec.push(&buf[..n]).map_err(bad)?;
+        file.write_all(&plain).map_err(werr)?;
+        if let Some(b) = bar {
+            b.inc(plain.len() as u64);
+        }
+    }
+    let last = dec.finish().map_err(bad)?;
+    file.write_all(&last).map_err(werr)?;
+    file.sync_all().map_err(werr)
 }
 
 /// A new private file next to the output, renamed over it only once whole.

@@ -17,26 +17,30 @@ use serde_json::{json, Map, Value};
 
 type Parsed = (Vec<Record>, Vec<String>);
 
-fn login(
-    vault: &str,
-    folder: String,
-    name: String,
+/// The login members an import can fill.
+struct Login {
     url: Option<String>,
     username: Option<String>,
     password: Option<String>,
     totp: Option<String>,
     notes: Option<String>,
-) -> Record {
+}
+
+fn login(vault: &str, folder: String, name: String, l: Login) -> Record {
     Record {
         vault: vault.to_owned(),
         folder,
         overview: object(&[
             ("kind", Some("login".into())),
             ("name", Some(name)),
-            ("url", url),
-            ("username", username),
+            ("url", l.url),
+            ("username", l.username),
         ]),
-        details: object(&[("password", password), ("totp", totp), ("notes", notes)]),
+        details: object(&[
+            ("password", l.password),
+            ("totp", l.totp),
+            ("notes", l.notes),
+        ]),
         trashed: false,
     }
 }
@@ -102,11 +106,13 @@ pub fn bitwarden_json(text: &str, vault: &str) -> CliResult<Parsed> {
                     vault,
                     folder,
                     name,
-                    url,
-                    nonempty(l.get("username")),
-                    nonempty(l.get("password")),
-                    nonempty(l.get("totp")),
-                    notes,
+                    Login {
+                        url,
+                        username: nonempty(l.get("username")),
+                        password: nonempty(l.get("password")),
+                        totp: nonempty(l.get("totp")),
+                        notes,
+                    },
                 )
             }
             Some(2) => note(vault, folder, name, notes),
@@ -189,11 +195,13 @@ pub fn csv(text: &str, vault: &str) -> CliResult<Parsed> {
                 vault,
                 folder,
                 name,
-                get(c_url),
-                get(c_user),
-                get(c_pass),
-                get(c_totp),
-                get(c_notes),
+                Login {
+                    url: get(c_url),
+                    username: get(c_user),
+                    password: get(c_pass),
+                    totp: get(c_totp),
+                    notes: get(c_notes),
+                },
             )),
             Some("note") => out.push(note(vault, folder, name, get(c_notes))),
             Some(other) => skipped.push(format!("{name:?} (type {other:?})")),
