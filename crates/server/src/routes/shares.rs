@@ -6,6 +6,7 @@
 //! readers of a one-view share cannot both get it. Expired or used-up shares
 //! are deleted, not hidden.
 
+use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{delete, post};
@@ -117,7 +118,22 @@ pub struct OpenedShare {
 }
 
 /// POST, not GET: link previewers and prefetchers must not burn a view.
-async fn open(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<OpenedShare>> {
+async fn open(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    body: Body,
+) -> ApiResult<Json<OpenedShare>> {
+    // No body is needed, but one that came (bv sends `{}` after the headers)
+    // is read first: hyper closes a connection whose request body is left
+    // unread, and a close with unread bytes in the socket is a TCP RST, which
+    // cut the tail off multi-MiB answers in the reader's buffers, after the
+    // view was used (seen with an 8 MiB file share).
+    axum::body::to_bytes(body, 4096).await.map_err(|_| {
+        ApiError::bad_request(
+            "bad_body",
+            "the request body could not be read (at most 4096 bytes)",
+        )
+    })?;
     validate::id("id", &id)?;
     let (mut tx, _) = st.db.write_tx().await?;
     let row = sqlx::query(
