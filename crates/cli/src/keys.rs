@@ -127,7 +127,7 @@ struct VaultMeta {
 /// a service token's own key (`BV_TOKEN`, SPEC § Command-line client).
 pub enum Keyring {
     Account(Box<UnlockedAccount>),
-    Token(crate::token::Token),
+    Token(Box<crate::token::Token>),
 }
 
 impl Keyring {

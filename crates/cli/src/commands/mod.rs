@@ -79,7 +79,7 @@ impl Ctx {
                 })?,
             };
             let client = Client::new(&server, Some(token.bearer()))?;
-            return Ok((client, Keyring::Token(token)));
+            return Ok((client, Keyring::Token(Box::new(token))));
         }
         let (_session, client) = self.session_client()?;
         let account = keys::unlock_session(&client, &self.password)?;
