@@ -296,9 +296,9 @@ pub fn get(ctx: &Ctx, path: &str, field: Option<&str>, reveal: bool) -> CliResul
         };
         // Exactly the value and one newline, which `$(…)` strips.
         if ctx.out.json {
-            println!("{}", json!({ "value": f.value }));
+            crate::output::line(format_args!("{}", json!({ "value": f.value })));
         } else {
-            println!("{}", f.value);
+            crate::output::line(format_args!("{}", f.value));
         }
         return Ok(());
     }
@@ -462,12 +462,12 @@ pub fn history(ctx: &Ctx, path: &str, field: Option<&str>, reveal: bool) -> CliR
             if let Some(f) = e.fields.iter().find(|f| f.name == wanted) {
                 lines.push(json!({"revision": e.revision, "value": f.value}));
                 if !ctx.out.json {
-                    println!("{}\t{}", e.revision, f.value);
+                    crate::output::line(format_args!("{}\t{}", e.revision, f.value));
                 }
             }
         }
         if ctx.out.json {
-            println!("{}", Value::Array(lines));
+            crate::output::line(format_args!("{}", Value::Array(lines)));
         }
         return Ok(());
     }

@@ -78,13 +78,13 @@ pub fn create(ctx: &Ctx, name: &str, vault: &str, role: TokenRole, days: i64) ->
     let text = Token::assemble(&created.id, &created.secret, &key);
     // The token is the one output a script captures; the advice goes to stderr.
     if ctx.out.json {
-        println!(
+        crate::output::line(format_args!(
             "{}",
             json!({"id": created.id, "name": name, "vault_id": v.id, "role": role,
                    "expires_at": created.expires_at, "token": text})
-        );
+        ));
     } else {
-        println!("{text}");
+        crate::output::line(format_args!("{text}"));
         eprintln!(
             "Token {name:?} ({role} on {vault:?}) created; it is shown only now. Use it as BV_TOKEN."
         );
