@@ -25,6 +25,10 @@ pub struct Settings {
     pub session_ttl_secs: i64,
     pub max_attachment_bytes: u64,
     pub account_quota_bytes: u64,
+    /// Share ciphertext one account may keep live at once (`--share-quota-bytes`):
+    /// creating a share needs an account, and this keeps the open sign-up from
+    /// becoming unbounded anonymous storage.
+    pub share_quota_bytes: u64,
     /// JSON bodies; rotation of a big vault sends every item, hence larger.
     pub max_json_body: usize,
     pub login_failures_per_account: u32,
@@ -43,6 +47,7 @@ impl Settings {
             session_ttl_secs: 12 * 3600,
             max_attachment_bytes: 100 * 1024 * 1024,
             account_quota_bytes: 1024 * 1024 * 1024,
+            share_quota_bytes: 64 * 1024 * 1024,
             max_json_body: 64 * 1024 * 1024,
             login_failures_per_account: 10,
             login_failures_per_client: 100,

@@ -73,4 +73,7 @@ pub struct Config {
     /// Attachment bytes per account.
     #[arg(long, default_value_t = 1024 * 1024 * 1024)]
     pub account_quota_bytes: u64,
+    /// Bytes of share ciphertext an account may keep live at once.
+    #[arg(long, env = "BLINDVAULT_SHARE_QUOTA_BYTES", default_value_t = 64 * 1024 * 1024)]
+    pub share_quota_bytes: u64,
 }

@@ -47,6 +47,7 @@ async fn run(cfg: Config) -> Result<(), Box<dyn std::error::Error>> {
     settings.session_ttl_secs = cfg.session_ttl;
     settings.max_attachment_bytes = cfg.max_attachment_bytes;
     settings.account_quota_bytes = cfg.account_quota_bytes;
+    settings.share_quota_bytes = cfg.share_quota_bytes;
     settings.trusted_proxies = cfg.trusted_proxies.clone();
     blindvault_server::routes::attachments::sweep_temp_files(&settings.data_dir);
     let state = AppState::new(db, settings).await?;

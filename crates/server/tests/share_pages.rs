@@ -216,3 +216,50 @@ both_backends!(
     request_slot_limits_and_cancel,
     share_ciphertext_cap
 );
+
+/// An account's live shares are capped (`share_quota_bytes`): one more share
+/// past the quota is 413 `share_quota_exceeded` and stores nothing; deleting
+/// a share frees its room. Another account is not affected.
+async fn share_quota(kind: common::Kind) {
+    let s = TestServer::new_with(kind, |st| st.share_quota_bytes = 1000).await;
+    let eve = s.user("eve").await;
+    let share =
+        |n: usize| json!({"ciphertext": "A".repeat(n), "expires_in_secs": 60, "max_views": 1});
+    let (st, first) = s.post("/api/v1/shares", Some(&eve.token), share(600)).await;
+    assert_eq!(st, StatusCode::CREATED);
+    let (st, v) = s.post("/api/v1/shares", Some(&eve.token), share(600)).await;
+    assert_eq!(st, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(v["error"], "share_quota_exceeded");
+    let n: i64 = sqlx::query("SELECT COUNT(*) AS n FROM shares")
+        .fetch_one(&s.state.db.pool)
+        .await
+        .unwrap()
+        .get("n");
+    assert_eq!(n, 1, "the refused share stored nothing");
+
+    let fay = s.user("fay").await;
+    let (st, _) = s.post("/api/v1/shares", Some(&fay.token), share(600)).await;
+    assert_eq!(st, StatusCode::CREATED, "the quota is per account");
+
+    let req = Request::builder()
+        .method(Method::DELETE)
+        .uri(format!("/api/v1/shares/{}", first["id"].as_str().unwrap()))
+        .header("x-delete-token", first["delete_token"].as_str().unwrap())
+        .body(Body::empty())
+        .unwrap();
+    let (st, _, _) = s.raw(req).await;
+    assert!(st.is_success(), "delete: {st}");
+    let (st, _) = s.post("/api/v1/shares", Some(&eve.token), share(600)).await;
+    assert_eq!(st, StatusCode::CREATED, "deleting frees the room");
+    s.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn share_quota_sqlite() {
+    share_quota(common::Kind::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn share_quota_postgres() {
+    share_quota(common::Kind::Postgres).await;
+}

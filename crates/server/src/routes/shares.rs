@@ -87,6 +87,23 @@ async fn create(
     let expires_at = now() + req.expires_in_secs;
     let (mut tx, _) = st.db.write_tx().await?;
     purge_expired(&mut tx).await?;
+    // Counted inside the write transaction, so two concurrent creates cannot
+    // both slip under the quota.
+    let live: i64 = sqlx::query(
+        "SELECT COALESCE(SUM(LENGTH(ciphertext)), 0) AS live FROM shares WHERE owner = $1",
+    )
+    .bind(&who.id)
+    .fetch_one(&mut *tx)
+    .await?
+    .try_get("live")?;
+    let quota = i64::try_from(st.settings.share_quota_bytes).unwrap_or(i64::MAX);
+    if live.saturating_add(req.ciphertext.len() as i64) > quota {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "share_quota_exceeded",
+            "this account's live shares would exceed its share quota; delete some or wait until they expire",
+        ));
+    }
     sqlx::query(
         "INSERT INTO shares (id, owner, ciphertext, views_left, expires_at, delete_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
