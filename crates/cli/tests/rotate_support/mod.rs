@@ -1,6 +1,6 @@
 //! For the rotation tests: admin connections to the real PostgreSQL and
-//! MariaDB (`BV_TEST_PG_URL`, default postgresql://postgres@127.0.0.1:5432/test;
-//! `BV_TEST_MYSQL_URL`, default mysql://root@127.0.0.1:3306/test), uniquely
+//! MariaDB (`BLINDVAULT_TEST_POSTGRES_URL`, default postgresql://postgres@127.0.0.1:5432/test;
+//! `BLINDVAULT_TEST_MYSQL_URL`, default mysql://root@127.0.0.1:3306/test), uniquely
 //! named roles dropped at the end, a TCP proxy that can cut the vault
 //! server away, and local webhook and SMTP receivers.
 //!
@@ -41,14 +41,14 @@ fn parse_url(text: &str) -> Url {
 
 pub fn pg_url() -> Url {
     parse_url(
-        &std::env::var("BV_TEST_PG_URL")
+        &std::env::var("BLINDVAULT_TEST_POSTGRES_URL")
             .unwrap_or_else(|_| "postgresql://postgres@127.0.0.1:5432/test".into()),
     )
 }
 
 pub fn mysql_url() -> Url {
     parse_url(
-        &std::env::var("BV_TEST_MYSQL_URL")
+        &std::env::var("BLINDVAULT_TEST_MYSQL_URL")
             .unwrap_or_else(|_| "mysql://root@127.0.0.1:3306/test".into()),
     )
 }
@@ -113,7 +113,7 @@ impl Pg {
                 .await
                 .unwrap_or_else(|e| {
                     panic!(
-                        "PostgreSQL is needed at {}:{} (BV_TEST_PG_URL): {e}",
+                        "PostgreSQL is needed at {}:{} (BLINDVAULT_TEST_POSTGRES_URL): {e}",
                         url.host, url.port
                     )
                 });
@@ -212,7 +212,7 @@ impl My {
         let (user, pw) = (my.url.user.clone(), my.url.password.clone());
         if let Err(e) = my.try_login(&user, &pw) {
             panic!(
-                "MariaDB/MySQL is needed at {}:{} (BV_TEST_MYSQL_URL): {e}",
+                "MariaDB/MySQL is needed at {}:{} (BLINDVAULT_TEST_MYSQL_URL): {e}",
                 my.url.host, my.url.port
             );
         }
