@@ -60,7 +60,10 @@ pub fn run(ctx: &Ctx, engine: Engine, args: &RotateArgs) -> CliResult<()> {
         )));
     }
     selected.sort_by(|a, b| a.path.cmp(&b.path));
-    let rt = tokio::runtime::Builder::new_current_thread()
+    // Several items rotate at once (`rotate::run_all`); each worker thread
+    // blocks on this runtime, which drives all their connections.
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
         .enable_all()
         .build()
         .map_err(|e| CliError::other(format!("cannot start the async runtime: {e}")))?;
