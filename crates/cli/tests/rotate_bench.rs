@@ -4,7 +4,8 @@
 //! vault). Release build; prints the figures for docs/BENCHMARKS.md:
 //!
 //! ```text
-//! cargo test --release -p blindvault-cli --test rotate_bench -- --ignored --nocapture
+//! cargo build --release -p blindvault-cli --bin bv
+//! BV_BENCH_BIN=target/release/bv cargo test -p blindvault-cli --test rotate_bench -- --ignored --nocapture
 //! ```
 //!
 //! `BV_BENCH_BIN=path/to/bv` times that binary instead of this build's.
