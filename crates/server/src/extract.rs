@@ -156,6 +156,24 @@ where
     }
 }
 
+/// Reads and drops a body the route does not use (at most 4 KiB). Clients
+/// may send one anyway (bv sends `{}` after the headers); hyper closes a
+/// connection whose request body is left unread, and a close with unread
+/// bytes in the socket is a TCP RST, which cut the tail off multi-MiB
+/// answers in the reader's buffers (seen with an 8 MiB file share). Call it
+/// before any state changes, so a bad body costs nothing.
+pub async fn drain_unused_body(body: axum::body::Body) -> Result<(), ApiError> {
+    axum::body::to_bytes(body, 4096)
+        .await
+        .map(drop)
+        .map_err(|_| {
+            ApiError::bad_request(
+                "bad_body",
+                "the request body could not be read (at most 4096 bytes)",
+            )
+        })
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {

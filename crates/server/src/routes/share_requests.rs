@@ -125,7 +125,9 @@ async fn collect(
     State(st): State<AppState>,
     who: AccountAuth,
     Path(id): Path<String>,
+    body: axum::body::Body,
 ) -> ApiResult<Json<CollectedAnswer>> {
+    crate::extract::drain_unused_body(body).await?;
     validate::id("id", &id)?;
     let (mut tx, _) = st.db.write_tx().await?;
     purge_expired(&mut tx).await?;

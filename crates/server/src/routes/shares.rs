@@ -140,17 +140,7 @@ async fn open(
     Path(id): Path<String>,
     body: Body,
 ) -> ApiResult<Json<OpenedShare>> {
-    // No body is needed, but one that came (bv sends `{}` after the headers)
-    // is read first: hyper closes a connection whose request body is left
-    // unread, and a close with unread bytes in the socket is a TCP RST, which
-    // cut the tail off multi-MiB answers in the reader's buffers, after the
-    // view was used (seen with an 8 MiB file share).
-    axum::body::to_bytes(body, 4096).await.map_err(|_| {
-        ApiError::bad_request(
-            "bad_body",
-            "the request body could not be read (at most 4096 bytes)",
-        )
-    })?;
+    crate::extract::drain_unused_body(body).await?;
     validate::id("id", &id)?;
     let (mut tx, _) = st.db.write_tx().await?;
     let row = sqlx::query(
