@@ -73,7 +73,7 @@ async function seed(base) {
 let lastSyncMs = null;
 function watchSync(page) {
   page.context().on('requestfinished', (r) => {
-    if (!r.url().endsWith('/api/v1/sync')) return;
+    if (new URL(r.url()).pathname !== '/api/v1/sync') return;
     const t = r.timing();
     lastSyncMs = Math.round(t.responseEnd - t.requestStart);
   });

@@ -8,7 +8,7 @@ import init, * as bv from '/pkg/blindvault.js';
 import { ApiError } from './api-client.js';
 import { state, AppError } from './worker/state.js';
 import { deriveAndLogin, registerAccount, logout, changePassword } from './worker/account.js';
-import { sync, listing, createVault, decryptView } from './worker/sync.js';
+import { sync, listing, createVault, decryptView, withEnvelope } from './worker/sync.js';
 import * as items from './worker/items.js';
 import * as folders from './worker/folders.js';
 import * as sharing from './worker/sharing.js';
@@ -64,10 +64,8 @@ const ops = {
     return listing();
   },
   async openItem({ itemId }) {
-    const view = state.items.get(itemId);
-    if (!view) throw new AppError('no_such_item');
-    const opened = decryptView(view);
-    const files = (opened.details.attachments || []).length ? attachments.list({ itemId }) : [];
+    const opened = decryptView(await withEnvelope(itemId));
+    const files = (opened.details.attachments || []).length ? await attachments.list({ itemId }) : [];
     return { ...opened, attachments: files };
   },
   createItem: items.createItem,

@@ -9,7 +9,8 @@
 // envelopes sit in the item's details as `attachments: [{id, meta}]`, so they
 // are opened only when the item is, and survive a move or a vault key
 // rotation (the item key does not change).
-import { state, AppError, bv, ApiError, envelopeToBlob, decodeJson, opened, vault, item } from './state.js';
+import { state, AppError, bv, ApiError, envelopeToBlob, decodeJson, opened, vault } from './state.js';
+import { withEnvelope } from './sync.js';
 import { updateItem } from './items.js';
 import { randomId } from '../bytes.js';
 
@@ -101,8 +102,8 @@ async function send(method, path, body) {
 }
 
 /** Name, size and type of each attachment of an opened item, without keys. */
-export function list({ itemId }) {
-  const view = item(itemId);
+export async function list({ itemId }) {
+  const view = await withEnvelope(itemId);
   const { home, key, details } = itemKeyOf(view);
   try {
     return (details.attachments || []).map((a) => {
@@ -121,7 +122,7 @@ export function list({ itemId }) {
 }
 
 export async function upload({ itemId, file }, progress) {
-  const view = item(itemId);
+  const view = await withEnvelope(itemId);
   const { home, key, details, overview } = itemKeyOf(view);
   const attachmentId = randomId();
   const akey = bv.AttachmentKey.generate();
@@ -174,7 +175,7 @@ export async function upload({ itemId, file }, progress) {
  * finish() with the integrity error, so nothing partial is handed out.
  */
 export async function download({ itemId, attachmentId }, progress) {
-  const view = item(itemId);
+  const view = await withEnvelope(itemId);
   const { home, key, details } = itemKeyOf(view);
   let meta;
   try {
@@ -217,7 +218,7 @@ export async function download({ itemId, attachmentId }, progress) {
 
 /** Deletes the file, then drops its entry from the item's details. */
 export async function remove({ itemId, attachmentId }) {
-  const view = item(itemId);
+  const view = await withEnvelope(itemId);
   const { key, details, overview } = itemKeyOf(view);
   key.free();
   const next = { ...details, attachments: (details.attachments || []).filter((a) => a.id !== attachmentId) };

@@ -1,7 +1,7 @@
 // Item ops: create, update (409 hands back both versions), trash/restore,
 // history. Every one returns the page's fresh listing.
 import { state, AppError, bv, ApiError, authed, blobToEnvelope, envelopeToBlob, decodeJson, opened, vault, item } from './state.js';
-import { listing, decryptView } from './sync.js';
+import { listing, decryptView, withEnvelope } from './sync.js';
 import { utf8, randomId } from '../bytes.js';
 
 export function sealNew(vaultId, overview, details, id = randomId()) {
@@ -23,7 +23,7 @@ export async function createItem({ vaultId, overview, details }) {
  * landed while the editor was open is not dropped by the next save.
  */
 export async function updateItem({ itemId, baseRevision, overview, details: given, keepAttachments = true }) {
-  const cur = item(itemId);
+  const cur = await withEnvelope(itemId);
   const v = vault(cur.vault_id);
   const details = { ...given };
   if (keepAttachments) {

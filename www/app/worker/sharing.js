@@ -96,7 +96,8 @@ export async function removeMember({ vaultId, accountId }) {
 }
 
 export async function rotate({ vaultId }) {
-  await sync();
+  // Every item is re-wrapped, so every envelope is needed.
+  await sync({ envelopes: true });
   const old = vault(vaultId);
   const revision = await freshRevision(vaultId);
   const list = await guarded(() => authed('GET', `/vaults/${vaultId}/members`));

@@ -1,6 +1,6 @@
 // Sync: vault keys unwrapped, vault and folder names and item overviews
 // opened; details stay sealed until an item is opened (SPEC § Web vault).
-import { state, bv, ApiError, authed, envelopeToBlob, decodeJson, opened, vault } from './state.js';
+import { state, bv, ApiError, AppError, authed, envelopeToBlob, decodeJson, opened, vault, item } from './state.js';
 import { utf8, fromUtf8, randomId } from '../bytes.js';
 
 /**
@@ -25,9 +25,17 @@ export async function createVault(name) {
   return id;
 }
 
-/** Full sync; returns the page's listing. */
-export async function sync() {
-  const res = await authed('GET', '/sync');
+/**
+ * Full sync; returns the page's listing. By default items arrive without
+ * their envelopes (`GET /sync?envelopes=false`): the list comes from the
+ * vaults' overview snapshots, and an envelope is fetched when something needs
+ * it (openItem, an edit, an attachment). Only items the snapshots do not
+ * cover are fetched with their envelopes now, so that their overviews can be
+ * opened. `{ envelopes: true }` gets every envelope at once, for the ops that
+ * touch every item (export, key rotation).
+ */
+export async function sync({ envelopes = false } = {}) {
+  const res = await authed('GET', envelopes ? '/sync' : '/sync?envelopes=false');
   for (const v of state.vaults.values()) v.key.free();
   state.vaults.clear();
   state.items.clear();
@@ -66,10 +74,63 @@ export async function sync() {
   for (const a of res.attachments || []) state.attachments.set(a.id, a);
   for (const it of res.items) state.items.set(it.id, it);
   const snaps = await Promise.all([...state.vaults].map(([id, v]) => useSnapshot(id, v)));
+  await fetchUncovered();
   const out = listing(failed);
   // Refresh missing or stale snapshots after the list is ready, in the background.
   for (const s of snaps) if (s && s.stale) writeSnapshot(s.vaultId, s.revision).catch(() => {});
   return out;
+}
+
+// Up to this many uncovered items are fetched one GET each; more (a first
+// login, or a snapshot far behind) take one full sync instead.
+const FETCH_ONE_BY_ONE = 32;
+
+/** Envelopes for the items of a known vault with neither envelope nor opened overview. */
+async function fetchUncovered() {
+  const missing = [...state.items.values()].filter((it) => it.envelope === undefined
+    && state.vaults.has(it.vault_id) && !cachedOverview(it));
+  if (missing.length === 0) return;
+  if (missing.length > FETCH_ONE_BY_ONE) {
+    const full = await authed('GET', '/sync');
+    for (const it of full.items) {
+      const cur = state.items.get(it.id);
+      if (cur && cur.envelope === undefined) keepNewer(it);
+    }
+    return;
+  }
+  // One that cannot be fetched stays without an envelope; listing() counts it
+  // as failed and the page says so.
+  await Promise.all(missing.map((it) => fetchItem(it.vault_id, it.id).catch(() => {})));
+}
+
+async function fetchItem(vaultId, itemId) {
+  return keepNewer(await authed('GET', `/vaults/${vaultId}/items/${itemId}`));
+}
+
+/** Stores a fetched item view unless the one we hold is newer. */
+function keepNewer(view) {
+  const cur = state.items.get(view.id);
+  if (cur && cur.revision > view.revision && cur.envelope !== undefined) return cur;
+  state.items.set(view.id, view);
+  return view;
+}
+
+/** The item's server view with its envelope, fetched when the sync left it out. */
+export async function withEnvelope(itemId) {
+  const view = item(itemId);
+  if (view.envelope !== undefined) return view;
+  try {
+    return await fetchItem(view.vault_id, itemId);
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 404) throw new AppError('no_such_item');
+    throw e;
+  }
+}
+
+/** The opened overview for this item at this revision, if any. */
+function cachedOverview(it) {
+  const hit = state.overviews.get(it.id);
+  return hit && hit.vaultId === it.vault_id && hit.revision === it.revision ? hit : null;
 }
 
 // ---------- overview snapshots (SPEC § Overview snapshot) ----------
@@ -106,7 +167,7 @@ async function useSnapshot(vaultId, v) {
     const e = byId.get(it.id);
     if (!e || e.revision !== it.revision) continue;
     matched += 1;
-    state.overviews.set(it.id, { vaultId, envelope: it.envelope, overview: e.overview });
+    state.overviews.set(it.id, { vaultId, revision: it.revision, overview: e.overview });
   }
   return { vaultId, revision: res.revision, stale: matched !== total || entries.length !== total };
 }
@@ -117,9 +178,9 @@ async function writeSnapshot(vaultId, baseRevision) {
   const entries = [];
   for (const it of state.items.values()) {
     if (it.vault_id !== vaultId) continue;
-    const hit = state.overviews.get(it.id);
+    const hit = cachedOverview(it);
     // An item that failed to open is left out; the snapshot then stays stale.
-    if (!hit || hit.envelope !== it.envelope) return;
+    if (!hit) return;
     entries.push({ id: it.id, revision: it.revision, overview: hit.overview });
   }
   const envelope = await bv.sealOverviewSnapshot(v.key, vaultId, entries);
@@ -140,8 +201,8 @@ export function listing(failedBefore = 0) {
     const blobs = [];
     const ids = [];
     for (const it of views) {
-      const hit = state.overviews.get(it.id);
-      if (hit && hit.vaultId === vaultId && hit.envelope === it.envelope) {
+      const hit = cachedOverview(it);
+      if (hit) {
         items.push(entry(it, vaultId, hit.overview));
         continue;
       }
@@ -166,7 +227,7 @@ export function listing(failedBefore = 0) {
         return;
       }
       const view = state.items.get(ids[i]);
-      state.overviews.set(view.id, { vaultId, envelope: view.envelope, overview });
+      state.overviews.set(view.id, { vaultId, revision: view.revision, overview });
       items.push(entry(view, vaultId, overview));
     });
   }

@@ -8,7 +8,7 @@ import { createFolder } from './folders.js';
 import { utf8, fromUtf8 } from '../bytes.js';
 
 export async function exportAll({ password }) {
-  await sync();
+  await sync({ envelopes: true });
   const out = { format: 'blindvault-export', version: 1, exported_at: Math.floor(Date.now() / 1000), vaults: [] };
   for (const [vaultId, v] of state.vaults) {
     const folders = [...state.folders.values()].filter((f) => f.vaultId === vaultId).map((f) => ({ id: f.id, name: f.name }));
