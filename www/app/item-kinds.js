@@ -52,6 +52,13 @@ export function searchText(overview) {
   return Object.values(overview).filter((v) => typeof v === 'string').join(' ').toLowerCase();
 }
 
+const collator = new Intl.Collator(undefined, { sensitivity: 'base', numeric: true });
+
+/** The list's order: by name, ignoring case and accents, numbers by value. */
+export function byName(a, b) {
+  return collator.compare(String(a.name || ''), String(b.name || ''));
+}
+
 /** One line under the name in the list. */
 export function subtitle(overview) {
   if (overview.kind === 'login') return overview.username || overview.url || '';
