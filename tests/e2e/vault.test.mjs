@@ -58,6 +58,23 @@ let context;
 let page;
 const requests = [];
 const consoleErrors = [];
+let inFlight = 0;
+
+/** Waits until no request of the page or its worker has been open for 300 ms. */
+async function settle() {
+  for (let quiet = 0, i = 0; quiet < 3 && i < 300; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    quiet = inFlight === 0 ? quiet + 1 : 0;
+  }
+}
+
+/** The API requests recorded from index `from` on, as { method, path, search }. */
+function apiCallsSince(from) {
+  return requests.slice(from).map((r) => {
+    const u = new URL(r.url);
+    return { method: r.method, path: u.pathname, search: u.search };
+  }).filter((c) => c.path.startsWith('/api/v1/'));
+}
 
 /** The one crypto worker of the page; it holds every key. */
 function cryptoWorker() {
@@ -129,8 +146,12 @@ describe('web vault', { concurrency: false }, () => {
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
     // The context sees the dedicated worker's requests too: that is where every API call is made.
     context.on('request', async (r) => {
-      requests.push({ url: r.url(), headers: await r.allHeaders().catch(() => r.headers()), body: r.postData() || '' });
+      inFlight += 1;
+      requests.push({ url: r.url(), method: r.method(), headers: await r.allHeaders().catch(() => r.headers()), body: r.postData() || '' });
     });
+    const done = () => { inFlight -= 1; };
+    context.on('requestfinished', done);
+    context.on('requestfailed', done);
     // A fake clock that runs in real time until a test jumps it (the idle lock).
     await context.clock.install();
     page = await context.newPage();
@@ -392,6 +413,32 @@ describe('web vault', { concurrency: false }, () => {
     await context.unroute('**/api/v1/accounts/prelogin');
     assert.ok(await page.locator('#busy').isHidden());
     assert.equal(await page.locator('#item-list button').count(), 5);
+  });
+
+  it('unlocks from the overview snapshot without item envelopes, and fetches one when it is opened', async () => {
+    // The login above refreshed the vault's snapshot in the background; let it land.
+    await settle();
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.locator('#auth-screen').waitFor({ state: 'visible', timeout: WAIT });
+    const from = requests.length;
+    const synced = context.waitForEvent('response', (r) => new URL(r.url()).pathname === '/api/v1/sync');
+    await login(page, MASTER);
+    await waitVault();
+    assert.equal(await page.locator('#item-list button').count(), 5);
+    const items = (await (await synced).json()).items;
+    assert.equal(items.length, 5);
+    assert.ok(items.every((it) => !('envelope' in it) && it.revision > 0), 'the unlock sync carried no item envelope');
+    await settle();
+    const calls = apiCallsSince(from);
+    const itemGet = (c) => c.method === 'GET' && /^\/api\/v1\/vaults\/[^/]+\/items\/[^/]+$/.test(c.path);
+    assert.deepEqual(calls.filter((c) => c.path === '/api/v1/sync').map((c) => c.search), ['?envelopes=false']);
+    assert.ok(calls.some((c) => c.path.endsWith('/overview-snapshot') && c.method === 'GET'), 'the snapshot was read');
+    assert.deepEqual(calls.filter(itemGet), [], 'no item envelope was fetched to show the list');
+    const before = requests.length;
+    await page.locator('#item-list button', { hasText: ITEMS.note.name }).click();
+    await page.locator('#item-title', { hasText: ITEMS.note.name }).waitFor({ timeout: WAIT });
+    await settle();
+    assert.equal(apiCallsSince(before).filter(itemGet).length, 1, 'opening the item fetched its envelope');
   });
 
   it('registering an email that already has an account says so', async () => {
