@@ -365,8 +365,21 @@ describe('web vault: full session', { concurrency: false }, () => {
     const vaultId = await vaultButton(p, SHARED_VAULT).getAttribute('data-vault');
     const before = server.sql(`SELECT wrapped_vault_key FROM members WHERE vault_id = '${vaultId}'`).trim().split('\n');
     const itemBefore = server.sql(`SELECT envelope FROM items WHERE vault_id = '${vaultId}'`).trim();
+    // The first rotation request loses a race with another writer (the
+    // server's 409, nothing applied): the worker syncs and rotates again.
+    let rotations = 0;
+    await ctxA.route('**/api/v1/vaults/*/rotate', async (route) => {
+      rotations += 1;
+      if (rotations === 1) {
+        await route.fulfill({ status: 409, contentType: 'application/json', body: JSON.stringify({ code: 'stale_revision', message: 'stale' }) });
+      } else {
+        await route.continue();
+      }
+    });
     await p.getByRole('button', { name: `Remove ${B.email}` }).click();
     await toast(p, 'was removed and the vault key was rotated.');
+    await ctxA.unroute('**/api/v1/vaults/*/rotate');
+    assert.equal(rotations, 2, 'one refused rotation, then one that landed');
     assert.equal(await p.locator('#member-rows tr', { hasText: B.email }).count(), 0);
     const after = server.sql(`SELECT wrapped_vault_key FROM members WHERE vault_id = '${vaultId}'`).trim().split('\n');
     assert.equal(after.length, 1);

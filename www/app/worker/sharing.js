@@ -88,10 +88,23 @@ export async function setMember({ vaultId, accountId, publicKey, role }) {
  * one request the server applies whole or not at all; it lists exactly the
  * vault's members, items (trashed too) and folders, so we sync first.
  */
+const ROTATE_ATTEMPTS = 3;
+
 export async function removeMember({ vaultId, accountId }) {
   const base = await freshRevision(vaultId);
   await guarded(() => authed('DELETE', `/vaults/${vaultId}/members/${accountId}?base_revision=${base}`));
-  await rotate({ vaultId });
+  // The member is gone and the rotation must follow. An item written between
+  // rotate()'s sync and its request makes the server refuse the whole
+  // rotation (409, nothing applied): sync again and retry, a few times.
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await rotate({ vaultId });
+      break;
+    } catch (e) {
+      const raced = e instanceof AppError && (e.code === 'vault_stale' || e.code === 'rotation_incomplete');
+      if (!raced || attempt === ROTATE_ATTEMPTS) throw e;
+    }
+  }
   return { members: await members({ vaultId }), listing: listing() };
 }
 
