@@ -7,7 +7,7 @@
 //! prev_hash is the previous entry's hash in the same chain, or 64 "0"s.
 //! Length prefixes make the encoding injective: no two entries share bytes.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 
@@ -28,7 +28,7 @@ pub fn vault_chain(vault_id: &str) -> String {
     format!("vault:{vault_id}")
 }
 
-#[derive(Serialize, Clone, Debug, utoipa::ToSchema)]
+#[derive(Serialize, Deserialize, Clone, Debug, utoipa::ToSchema)]
 pub struct Entry {
     pub seq: i64,
     pub chain: String,
@@ -166,38 +166,45 @@ pub async fn verify_chain(db: &Db, chain: &str) -> Result<Verification, sqlx::Er
     .bind(chain)
     .fetch_all(&db.pool)
     .await?;
-    let mut prev = GENESIS.to_string();
-    let mut n = 0u64;
-    for r in &rows {
-        let e = row_to_entry(r)?;
-        n += 1;
+    let entries = rows
+        .iter()
+        .map(row_to_entry)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(check_chain(&entries))
+}
+
+/// Walks entries in seq order from the genesis; stops at the first that breaks.
+pub fn check_chain(entries: &[Entry]) -> Verification {
+    let mut prev = GENESIS;
+    for (n, e) in entries.iter().enumerate() {
         let broken = if e.prev_hash != prev {
             Some("prev_hash does not match the previous entry")
-        } else if entry_hash(&e) != e.hash {
+        } else if entry_hash(e) != e.hash {
             Some("hash does not match the entry's contents")
         } else {
             None
         };
         if let Some(reason) = broken {
-            return Ok(Verification {
+            return Verification {
                 ok: false,
-                entries: n,
+                entries: n as u64 + 1,
                 first_broken_seq: Some(e.seq),
                 reason: Some(reason.into()),
-            });
+            };
         }
-        prev = e.hash;
+        prev = &e.hash;
     }
-    Ok(Verification {
+    Verification {
         ok: true,
-        entries: n,
+        entries: entries.len() as u64,
         first_broken_seq: None,
         reason: None,
-    })
+    }
 }
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
 
     fn entry() -> Entry {
@@ -222,6 +229,36 @@ mod tests {
             entry_hash(&entry()),
             "61702c46a93adf081c065919f4cdeae2911f82e0ec5c16e2010bc6a818c7807f"
         );
+    }
+
+    /// The shared vectors (tests/vectors/audit_chain.json, made with Python's
+    /// hashlib): the same file checks `bv audit --verify`'s copy of the formula.
+    #[test]
+    fn chain_vectors() {
+        #[derive(Deserialize)]
+        struct Fail {
+            name: String,
+            first_broken_seq: i64,
+            entries: Vec<Entry>,
+        }
+        #[derive(Deserialize)]
+        struct Vectors {
+            entries: Vec<Entry>,
+            fail_cases: Vec<Fail>,
+        }
+        let v: Vectors =
+            serde_json::from_str(include_str!("../../../tests/vectors/audit_chain.json")).unwrap();
+        for e in &v.entries {
+            assert_eq!(entry_hash(e), e.hash, "seq {}", e.seq);
+        }
+        let ok = check_chain(&v.entries);
+        assert!(ok.ok && ok.entries == 3 && ok.first_broken_seq.is_none());
+        assert_eq!(v.fail_cases.len(), 5);
+        for f in &v.fail_cases {
+            let r = check_chain(&f.entries);
+            assert!(!r.ok, "{}", f.name);
+            assert_eq!(r.first_broken_seq, Some(f.first_broken_seq), "{}", f.name);
+        }
     }
 
     /// Length prefixes: moving a byte between adjacent fields changes the hash.

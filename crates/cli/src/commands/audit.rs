@@ -231,3 +231,46 @@ pub fn run(ctx: &Ctx, vault: Option<&str>, verify: bool) -> CliResult<()> {
     }
     synced.finish()
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[derive(Deserialize)]
+    struct Fail {
+        name: String,
+        first_broken_seq: i64,
+        entries: Vec<Entry>,
+    }
+    #[derive(Deserialize)]
+    struct Vectors {
+        chain: String,
+        entries: Vec<Entry>,
+        fail_cases: Vec<Fail>,
+    }
+
+    /// The vectors the server's copy of the formula is tested against too
+    /// (tests/vectors/audit_chain.json, made with Python's hashlib), so the
+    /// two cannot drift apart.
+    #[test]
+    fn chain_vectors() {
+        let v: Vectors =
+            serde_json::from_str(include_str!("../../../../tests/vectors/audit_chain.json"))
+                .unwrap();
+        for e in &v.entries {
+            assert_eq!(entry_hash(e), e.hash, "seq {}", e.seq);
+        }
+        assert_eq!(verify_chain(&v.entries, &v.chain), None);
+        assert_eq!(v.fail_cases.len(), 5);
+        for f in &v.fail_cases {
+            let broken = verify_chain(&f.entries, &v.chain).map(|(seq, _)| seq);
+            assert_eq!(broken, Some(f.first_broken_seq), "{}", f.name);
+        }
+        // An entry of another vault's chain is refused even when its hash is right.
+        assert_eq!(
+            verify_chain(&v.entries, "vault:other").map(|(s, _)| s),
+            Some(3)
+        );
+    }
+}
