@@ -161,6 +161,174 @@ pub fn check_plaintext<'a>(vault_id: &str, pt: &'a [u8]) -> Result<Vec<EntryView
     Ok(view.items)
 }
 
+/// The cheap check for a plaintext spelled exactly as writers produce it
+/// (SPEC: no whitespace outside the overviews, members in order, ids
+/// unescaped; an overview keeps any whitespace around it), for callers that parse the whole plaintext as JSON anyway
+/// (the browser build's `JSON.parse`).
+///
+/// `true` means: the skeleton is `{"v":1,"vault":"<vault_id>","items":[...]}`
+/// with entries `{"id":"<id>","revision":<n>,"overview":{...}}`, every id is
+/// valid and unique, every revision is a canonical integer up to 2^53 - 1,
+/// and every overview is a `{...}` span (strings and nesting followed) that
+/// ends where the skeleton continues. The overviews' *contents* are not
+/// validated: a caller that gets `true` MUST still parse all of `pt` as JSON
+/// and reject the snapshot if that fails. A text that is valid JSON and
+/// matches this skeleton has exactly this structure, so together the two
+/// enforce rules 2-5 of SPEC § Overview snapshots without parsing twice.
+///
+/// `false` means "not the canonical spelling, or a rule fails": the caller
+/// runs [`check_plaintext`] for the verdict and its exact error.
+pub fn is_canonical_plaintext(vault_id: &str, pt: &[u8]) -> bool {
+    canonical_entries(vault_id, pt).is_some()
+}
+
+fn canonical_entries(vault_id: &str, pt: &[u8]) -> Option<usize> {
+    validate_id(vault_id).ok()?;
+    let mut s = Scan { b: pt, i: 0 };
+    s.lit(br#"{"v":1,"vault":""#)?;
+    s.lit(vault_id.as_bytes())?;
+    s.lit(br#"","items":["#)?;
+    let mut seen: HashSet<&str> = HashSet::with_capacity(pt.len() / 128);
+    let mut n = 0usize;
+    if s.peek() != Some(b']') {
+        loop {
+            s.lit(br#"{"id":""#)?;
+            let id = s.until(b'"')?;
+            // `validate_id` allows no quote, backslash or control byte, so
+            // the id is exactly the JSON string's value.
+            let id = validate_id(core::str::from_utf8(id).ok()?).ok()?;
+            if !seen.insert(id) {
+                return None;
+            }
+            s.lit(br#","revision":"#)?;
+            s.revision()?;
+            s.lit(br#","overview":"#)?;
+            // Overviews are copied byte for byte, with any JSON whitespace
+            // around them (`plaintext` allows it).
+            s.whitespace();
+            s.object()?;
+            s.whitespace();
+            s.lit(b"}")?;
+            n += 1;
+            match s.peek()? {
+                b',' => s.i += 1,
+                b']' => break,
+                _ => return None,
+            }
+        }
+    }
+    s.lit(b"]}")?;
+    (s.i == pt.len()).then_some(n)
+}
+
+/// The first `"` or `\\` in `s`, eight bytes per step (SWAR: a byte equal
+/// to the one searched for becomes zero after the XOR, and the lowest zero
+/// byte of a word is flagged exactly by `(x - 0x01..) & !x & 0x80..`).
+fn find_quote_or_backslash(s: &[u8]) -> Option<usize> {
+    const LO: u64 = u64::from_le_bytes([0x01; 8]);
+    const HI: u64 = u64::from_le_bytes([0x80; 8]);
+    const QUOTES: u64 = u64::from_le_bytes([b'"'; 8]);
+    const BACKSLASHES: u64 = u64::from_le_bytes([b'\\'; 8]);
+    let mut chunks = s.chunks_exact(8);
+    let mut at = 0;
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let w = u64::from_le_bytes(word);
+        let (q, b) = (w ^ QUOTES, w ^ BACKSLASHES);
+        let hits = ((q.wrapping_sub(LO) & !q) | (b.wrapping_sub(LO) & !b)) & HI;
+        if hits != 0 {
+            return Some(at + (hits.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    let tail = chunks.remainder();
+    tail.iter()
+        .position(|&c| c == b'"' || c == b'\\')
+        .map(|k| at + k)
+}
+
+/// A byte cursor for [`canonical_entries`]; every step returns `None` when
+/// the text is not what it expects.
+struct Scan<'a> {
+    b: &'a [u8],
+    i: usize,
+}
+
+impl<'a> Scan<'a> {
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.i).copied()
+    }
+
+    fn lit(&mut self, want: &[u8]) -> Option<()> {
+        let end = self.i.checked_add(want.len())?;
+        (self.b.get(self.i..end)? == want).then(|| self.i = end)
+    }
+
+    /// The bytes up to (not including) the next `stop`, which is consumed.
+    fn until(&mut self, stop: u8) -> Option<&'a [u8]> {
+        let rest = self.b.get(self.i..)?;
+        let len = rest.iter().position(|&c| c == stop)?;
+        self.i += len + 1;
+        rest.get(..len)
+    }
+
+    fn whitespace(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
+            self.i += 1;
+        }
+    }
+
+    /// A revision as writers spell it: digits, no leading zero, <= 2^53 - 1.
+    fn revision(&mut self) -> Option<u64> {
+        let start = self.i;
+        let mut v: u64 = 0;
+        while let Some(c @ b'0'..=b'9') = self.peek() {
+            v = v.checked_mul(10)?.checked_add(u64::from(c - b'0'))?;
+            self.i += 1;
+        }
+        let digits = self.i - start;
+        let leading_zero = digits > 1 && self.b.get(start) == Some(&b'0');
+        (digits > 0 && !leading_zero && v <= MAX_REVISION).then_some(v)
+    }
+
+    /// Skips one `{...}` span, following strings (and their escapes) and
+    /// nesting, without validating what is inside.
+    fn object(&mut self) -> Option<()> {
+        let b = self.b;
+        let mut i = self.i;
+        if b.get(i) != Some(&b'{') {
+            return None;
+        }
+        let mut depth = 0usize;
+        while let Some(&c) = b.get(i) {
+            i += 1;
+            match c {
+                b'"' => loop {
+                    // The string ends at the next quote that no backslash escapes.
+                    let rest = b.get(i..)?;
+                    let k = find_quote_or_backslash(rest)?;
+                    let quote = rest.get(k) == Some(&b'"');
+                    i += k + if quote { 1 } else { 2 };
+                    if quote {
+                        break;
+                    }
+                },
+                b'{' | b'[' => depth += 1,
+                b'}' | b']' => {
+                    depth = depth.checked_sub(1)?;
+                    if depth == 0 {
+                        self.i = i;
+                        return Some(());
+                    }
+                }
+                _ => {}
+            }
+        }
+        None
+    }
+}
+
 /// Seals a vault's overview snapshot under its snapshot subkey.
 pub fn seal(vault_key: &SymmetricKey, vault_id: &str, entries: &[SnapshotEntry]) -> Result<String> {
     let pt = plaintext(
@@ -225,5 +393,94 @@ mod tests {
         assert!(plaintext("v", [("a", 1, &b"{}"[..]), ("a", 2, b"{}")]).is_err());
         assert!(plaintext("v", [("a/b", 1, &b"{}"[..])]).is_err());
         assert!(plaintext("v", [("a", MAX_REVISION + 1, &b"{}"[..])]).is_err());
+    }
+
+    #[test]
+    fn canonical_scan_accepts_what_writers_write() {
+        let pt = plaintext(
+            "v",
+            [
+                ("a", 0, &br#"{"k":"}{][\\\"","n":[{"x":[]}]}"#[..]),
+                ("b-_9", MAX_REVISION, b"{}"),
+                ("c", 3, b" \t{ }\r\n "),
+            ],
+        )
+        .unwrap();
+        assert!(is_canonical_plaintext("v", &pt));
+        assert_eq!(canonical_entries("v", &pt), Some(3));
+        assert!(is_canonical_plaintext("v", &plaintext("v", []).unwrap()));
+        assert!(!is_canonical_plaintext("w", &pt));
+        for bad in [
+            &br#"{"v":2,"vault":"v","items":[]}"#[..],
+            br#"{"v":1,"vault":"v","items":[]} "#,
+            br#"{"v":1,"vault":"v","items":[{"id":"a","revision":1,"overview":{}},{"id":"a","revision":2,"overview":{}}]}"#,
+            br#"{"v":1,"vault":"v","items":[{"id":"a/b","revision":1,"overview":{}}]}"#,
+            br#"{"v":1,"vault":"v","items":[{"id":"a","revision":01,"overview":{}}]}"#,
+            br#"{"v":1,"vault":"v","items":[{"id":"a","revision":9007199254740992,"overview":{}}]}"#,
+            br#"{"v":1,"vault":"v","items":[{"id":"a","revision":1,"overview":[]}]}"#,
+            br#"{"v":1,"vault":"v","items":[{"id":"a","revision":1,"overview":{},"x":1}]}"#,
+            br#"{"v":1,"vault":"v","items":[{"id":"a","revision":1,"overview":{"s":"}"}]}"#,
+            br#"{"v":1,"vault":"v","items":[{"id":"a","revision":1,"overview":{}},]}"#,
+        ] {
+            assert!(!is_canonical_plaintext("v", bad), "{}", String::from_utf8_lossy(bad));
+        }
+    }
+
+    #[test]
+    fn swar_search_finds_the_first_quote_or_backslash() {
+        for len in 0..40 {
+            for at in 0..=len {
+                for (c, other) in [(b'"', b'\\'), (b'\\', b'"')] {
+                    let mut s: Vec<u8> = (0..len)
+                        .map(|k| [b'a', 0x21, 0x23, 0x5b, 0xdc, 0x00][k % 6])
+                        .collect();
+                    if at < len {
+                        s[at] = c;
+                        if at + 1 < len {
+                            s[at + 1] = other;
+                        }
+                    }
+                    let want = s.iter().position(|&b| b == b'"' || b == b'\\');
+                    assert_eq!(find_quote_or_backslash(&s), want, "len {len} at {at}");
+                }
+            }
+        }
+    }
+
+    /// The promise `is_canonical_plaintext` makes: whenever it says yes and
+    /// the whole text is valid JSON, the full serde check agrees. Checked on
+    /// every single-byte change of a canonical plaintext.
+    #[test]
+    fn canonical_scan_plus_a_json_parse_implies_the_full_check() {
+        let pt = plaintext(
+            "v",
+            [
+                ("a", 7, &br#"{"k":"x\"}","l":[1,{"m":null}]}"#[..]),
+                ("b", 10, br#"{"s":"\\"}"#),
+            ],
+        )
+        .unwrap();
+        let mut agreed = 0;
+        for i in 0..pt.len() {
+            for c in [
+                b'{', b'}', b'[', b']', b'"', b'\\', b',', b':', b'0', b'1', b'a', b' ', 0x80,
+            ] {
+                let mut t = pt.to_vec();
+                t[i] = c;
+                let canonical = canonical_entries("v", &t);
+                let json = serde_json::from_slice::<serde_json::Value>(&t).is_ok();
+                if let (Some(n), true) = (canonical, json) {
+                    let full = check_plaintext("v", &t);
+                    assert!(
+                        full.is_ok(),
+                        "byte {i} = {c}: {}",
+                        String::from_utf8_lossy(&t)
+                    );
+                    assert_eq!(full.map(|e| e.len()).ok(), Some(n));
+                    agreed += 1;
+                }
+            }
+        }
+        assert!(agreed > 0);
     }
 }

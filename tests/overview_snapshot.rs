@@ -73,6 +73,12 @@ fn valid_vectors_reproduce_and_open() {
         )
         .unwrap();
         assert_eq!(*ours, pt, "{}", v["name"]);
+        // An independent writer's plaintext takes the browser's fast check.
+        assert!(
+            snapshot::is_canonical_plaintext(vault, &pt),
+            "{}",
+            v["name"]
+        );
         let ctx = Context::vault_overviews(vault).unwrap();
         assert_eq!(
             sk.dangerous_seal_with_fixed_nonce(&pt, &ctx, &iv).unwrap(),

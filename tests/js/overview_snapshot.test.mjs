@@ -69,6 +69,67 @@ test('10 000 entries through WebCrypto and through the WASM fallback agree', asy
   assert.deepEqual(await bv.openOverviewSnapshot(vault, 'v', jwe2), small);
 });
 
+// Browsers decode the snapshot's ciphertext with Uint8Array#setFromBase64
+// (Node 20 has none, so the tests above took the all-Rust path). A minimal
+// stand-in with the same loose behaviour (skips whitespace, stops at '=',
+// ignores unused trailing bits) shows that the WASM side still refuses
+// everything the Rust decoder refuses, and that both paths agree.
+async function withSetFromBase64(f) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+  let calls = 0;
+  Object.defineProperty(Uint8Array.prototype, 'setFromBase64', {
+    configurable: true, writable: true,
+    value(s, opts) {
+      calls++;
+      assert.equal(opts.alphabet, 'base64url');
+      let read = 0, written = 0, acc = 0, bits = 0;
+      for (; read < s.length; read++) {
+        const c = s[read];
+        if (' \t\n\f\r'.includes(c)) continue;
+        if (c === '=') break;
+        const v = alphabet.indexOf(c);
+        if (v < 0) throw new SyntaxError('not base64url');
+        acc = (acc << 6) | v; bits += 6;
+        if (bits >= 8) { bits -= 8; if (written >= this.length) break; this[written++] = (acc >> bits) & 0xff; }
+      }
+      return { read, written };
+    },
+  });
+  try { return [await f(), calls]; } finally { delete Uint8Array.prototype.setFromBase64; }
+}
+
+test('the browser path (setFromBase64) opens what the Rust path opens and refuses what it refuses', async () => {
+  const vault = bv.VaultKey.generate();
+  const entries = Array.from({ length: 50 }, (_, i) => ({ id: `item-${i}`, revision: i, overview: overview(i) }));
+  for (const n of [50, 49, 48]) {   // ciphertext lengths of every residue mod 3
+    const jwe = await bv.sealOverviewSnapshot(vault, 'v', entries.slice(0, n));
+    const [got, calls] = await withSetFromBase64(() => bv.openOverviewSnapshot(vault, 'v', jwe));
+    assert.equal(calls, 1, 'the setFromBase64 path was taken');
+    assert.deepEqual(got, entries.slice(0, n));
+    const [dot3, dot4] = [jwe.indexOf('.', jwe.indexOf('..') + 2), jwe.lastIndexOf('.')];
+    const ct = jwe.slice(dot3 + 1, dot4);
+    const last = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'.indexOf(ct.at(-1));
+    const bad = {
+      padding: jwe.slice(0, dot4) + '=' + jwe.slice(dot4),
+      whitespace: jwe.slice(0, dot3 + 9) + ' ' + jwe.slice(dot3 + 9),
+      newline: jwe.slice(0, dot3 + 9) + '\n' + jwe.slice(dot3 + 10),
+      plus: jwe.slice(0, dot3 + 5) + '+' + jwe.slice(dot3 + 6),
+      slash: jwe.slice(0, dot3 + 5) + '/' + jwe.slice(dot3 + 6),
+      sixthPart: `${jwe}.x`,
+      encryptedKey: jwe.replace('..', '.AAAA.'),
+      trailingBits: ct.length % 4 === 0 ? null
+        : jwe.slice(0, dot4 - 1) + 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'[last | 1] + jwe.slice(dot4),
+    };
+    for (const [what, t] of Object.entries(bad)) {
+      if (t === null) continue;
+      const viaRust = await bv.openOverviewSnapshot(vault, 'v', t).then(() => 'opened', (e) => e.message);
+      const [viaJs] = await withSetFromBase64(() => bv.openOverviewSnapshot(vault, 'v', t).then(() => 'opened', (e) => e.message));
+      assert.notEqual(viaRust, 'opened', `${what} (${n})`);
+      assert.equal(viaJs, viaRust, `${what} (${n})`);
+    }
+  }
+});
+
 test('attachment metadata: the key comes back as a handle that decrypts the file', () => {
   const vault = bv.VaultKey.generate();
   const blob = bv.sealItem(vault, 'v1', 'i1', te.encode('{"kind":"note","name":"n"}'), te.encode('{}'));
