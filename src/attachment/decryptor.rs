@@ -112,6 +112,53 @@ impl Decryptor {
         }
     }
 
+    /// Bytes a push must supply before the stream is at a chunk boundary
+    /// again (the rest of the header, or of a partly received chunk; 0 at a
+    /// boundary or after a failure). See [`Self::push_whole_chunks`].
+    #[cfg(target_arch = "wasm32")]
+    pub(crate) fn to_boundary(&self) -> usize {
+        match &self.state {
+            State::Header { .. } => HEADER_LEN.saturating_sub(self.pending.len()),
+            State::Body { .. } if !self.pending.is_empty() => {
+                ENCRYPTED_CHUNK_SIZE.saturating_sub(self.pending.len())
+            }
+            State::Body { .. } | State::Failed(_) => 0,
+        }
+    }
+
+    /// `count` whole encrypted chunks (16 400 bytes each, so none is the
+    /// final chunk) whose bytes the caller holds elsewhere (the browser build
+    /// opens them from a JavaScript array in WebCrypto): `open` gets each
+    /// one's cipher and index, in order. Only in the body, at a chunk
+    /// boundary; a failure fails the stream, as in [`Self::push_with`].
+    #[cfg(target_arch = "wasm32")]
+    pub(crate) fn push_whole_chunks(
+        &mut self,
+        count: usize,
+        open: &mut dyn FnMut(&ChunkCipher, u64) -> Result<()>,
+    ) -> Result<()> {
+        let r = match &mut self.state {
+            State::Failed(e) => Err(e.clone()),
+            State::Body { cipher, next_index } if self.pending.is_empty() => {
+                let mut r = Ok(());
+                for _ in 0..count {
+                    r = open(cipher, *next_index);
+                    if r.is_err() {
+                        break;
+                    }
+                    *next_index += 1;
+                }
+                r
+            }
+            _ if count == 0 => Ok(()),
+            _ => Err(Error::AttachmentStreamClosed),
+        };
+        if let Err(e) = &r {
+            self.fail(e.clone());
+        }
+        r
+    }
+
     /// Ciphertext bytes held back (below one encrypted chunk, 16 400 bytes,
     /// between calls).
     pub fn buffered_len(&self) -> usize {

@@ -98,6 +98,40 @@ impl Encryptor {
         Ok(())
     }
 
+    /// Bytes a push must supply before the stream is at a chunk boundary
+    /// again (0 when it is). The browser build feeds them through
+    /// [`Self::push_with`], then whole chunks through [`Self::push_whole_chunks`].
+    #[cfg(target_arch = "wasm32")]
+    pub(crate) fn to_boundary(&self) -> usize {
+        if self.pending.is_empty() {
+            0
+        } else {
+            CHUNK_SIZE - self.pending.len()
+        }
+    }
+
+    /// `count` whole chunks whose bytes the caller holds elsewhere (the
+    /// browser build seals them from a JavaScript array in WebCrypto): `seal`
+    /// gets each one's cipher and index, in order. Only at a chunk boundary.
+    #[cfg(target_arch = "wasm32")]
+    pub(crate) fn push_whole_chunks(
+        &mut self,
+        count: usize,
+        seal: &mut dyn FnMut(&ChunkCipher, u64) -> Result<()>,
+    ) -> Result<()> {
+        if let Some(e) = &self.failed {
+            return Err(e.clone());
+        }
+        if count > 0 && !self.pending.is_empty() {
+            return Err(Error::AttachmentStreamClosed);
+        }
+        for _ in 0..count {
+            let sealed = seal(&self.cipher, self.next_index);
+            self.record(sealed)?;
+        }
+        Ok(())
+    }
+
     /// Encrypts the short final chunk (possibly empty), which marks the end.
     pub fn finish(self) -> Result<Vec<u8>> {
         let mut out = Vec::with_capacity(self.pending.len() + super::TAG_LEN);

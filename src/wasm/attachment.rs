@@ -8,13 +8,15 @@
 //! Both give the same bytes; the calls of one object may be mixed as long as
 //! each promise is awaited before the next call.
 
-use crate::attachment::{self, ChunkCipherRef, Decryptor, Encryptor};
+use crate::attachment::{
+    self, ChunkCipherRef, Decryptor, Encryptor, CHUNK_SIZE, ENCRYPTED_CHUNK_SIZE,
+};
 use crate::context::Context;
 use crate::Error;
 use wasm_bindgen::prelude::*;
 use zeroize::Zeroizing;
 
-use super::attachment_webcrypto::{Job, StreamCrypto};
+use super::attachment_webcrypto::{Jobs, StreamCrypto};
 use super::js_err;
 use super::keys::ItemKey;
 use js_sys::{Promise, Uint8Array};
@@ -123,9 +125,12 @@ impl AttachmentEncryptor {
     /// As `push`, with each chunk's AES-GCM in WebCrypto (in WASM where the
     /// scope has no `crypto.subtle`). Await it before the next call.
     #[wasm_bindgen(js_name = pushAsync, unchecked_return_type = "Promise<Uint8Array>")]
-    pub fn push_async(&mut self, plaintext: Vec<u8>) -> Promise {
-        let plaintext = Zeroizing::new(plaintext);
-        self.start(Some(&plaintext)).unwrap_or_else(rejected)
+    pub fn push_async(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array")] plaintext: JsValue,
+    ) -> Promise {
+        self.start(Some(&bytes_of(plaintext)))
+            .unwrap_or_else(rejected)
     }
 
     /// As `finish`, through WebCrypto.
@@ -134,7 +139,7 @@ impl AttachmentEncryptor {
         self.start(None).unwrap_or_else(rejected)
     }
 
-    fn start(&mut self, plaintext: Option<&[u8]>) -> Result<Promise, JsError> {
+    fn start(&mut self, plaintext: Option<&Uint8Array>) -> Result<Promise, JsError> {
         if self.wc.is_none() {
             let out = match plaintext {
                 Some(p) => self.push(p.to_vec())?,
@@ -147,21 +152,22 @@ impl AttachmentEncryptor {
             .wc
             .as_mut()
             .ok_or_else(|| js_err(Error::AttachmentStreamClosed))?;
-        let mut jobs: Vec<Job> = Vec::new();
-        let mut queue = |c: &ChunkCipherRef, i: u64, chunk: &[u8]| {
-            wc.job(&mut jobs, c.aead_key(), c.nonce_bytes(i)?, chunk)
-        };
+        let mut jobs = Jobs::new(plaintext.cloned());
         match plaintext {
-            Some(p) => self
-                .inner
-                .as_mut()
-                .ok_or_else(|| js_err(Error::AttachmentStreamClosed))?
-                .push_with(p, &mut queue),
+            Some(p) => {
+                let enc = self
+                    .inner
+                    .as_mut()
+                    .ok_or_else(|| js_err(Error::AttachmentStreamClosed))?;
+                queue_push(enc, wc, &mut jobs, p, CHUNK_SIZE)
+            }
             None => self
                 .inner
                 .take()
                 .ok_or_else(|| js_err(Error::AttachmentStreamClosed))?
-                .finish_with(&mut queue),
+                .finish_with(&mut |c: &ChunkCipherRef, i: u64, chunk: &[u8]| {
+                    wc.job(&mut jobs, c.aead_key(), c.nonce_bytes(i)?, chunk)
+                }),
         }
         .map_err(js_err)?;
         let prefix = self.header.take().unwrap_or_default();
@@ -232,8 +238,12 @@ impl AttachmentDecryptor {
     /// plaintext. Await it before the next call: after a rejection every
     /// later call fails.
     #[wasm_bindgen(js_name = pushAsync, unchecked_return_type = "Promise<Uint8Array>")]
-    pub fn push_async(&mut self, ciphertext: &[u8]) -> Promise {
-        self.start(Some(ciphertext)).unwrap_or_else(rejected)
+    pub fn push_async(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array")] ciphertext: JsValue,
+    ) -> Promise {
+        self.start(Some(&bytes_of(ciphertext)))
+            .unwrap_or_else(rejected)
     }
 
     /// As `finish`, through WebCrypto.
@@ -242,10 +252,10 @@ impl AttachmentDecryptor {
         self.start(None).unwrap_or_else(rejected)
     }
 
-    fn start(&mut self, ciphertext: Option<&[u8]>) -> Result<Promise, JsError> {
+    fn start(&mut self, ciphertext: Option<&Uint8Array>) -> Result<Promise, JsError> {
         if self.wc.is_none() {
             let out = match ciphertext {
-                Some(c) => self.push(c)?,
+                Some(c) => self.push(&c.to_vec())?,
                 None => self.finish()?,
             };
             return Ok(Promise::resolve(&JsValue::from(out)));
@@ -255,25 +265,103 @@ impl AttachmentDecryptor {
             .wc
             .as_mut()
             .ok_or_else(|| js_err(Error::AttachmentStreamClosed))?;
-        let mut jobs: Vec<Job> = Vec::new();
-        let mut queue = |c: &ChunkCipherRef, i: u64, chunk: &[u8]| {
-            wc.job(&mut jobs, c.aead_key(), c.nonce_bytes(i)?, chunk)
-        };
+        let mut jobs = Jobs::new(ciphertext.cloned());
         match ciphertext {
-            Some(c) => self
-                .inner
-                .as_mut()
-                .ok_or_else(|| js_err(Error::AttachmentStreamClosed))?
-                .push_with(c, &mut queue),
+            Some(c) => {
+                let dec = self
+                    .inner
+                    .as_mut()
+                    .ok_or_else(|| js_err(Error::AttachmentStreamClosed))?;
+                queue_push(dec, wc, &mut jobs, c, ENCRYPTED_CHUNK_SIZE)
+            }
             None => self
                 .inner
                 .take()
                 .ok_or_else(|| js_err(Error::AttachmentStreamClosed))?
-                .finish_with(&mut queue),
+                .finish_with(&mut |c: &ChunkCipherRef, i: u64, chunk: &[u8]| {
+                    wc.job(&mut jobs, c.aead_key(), c.nonce_bytes(i)?, chunk)
+                }),
         }
         .map_err(js_err)?;
         Ok(wc.run(jobs, Vec::new()))
     }
+}
+
+/// A push's input as a `Uint8Array` (any other buffer source is viewed as one).
+fn bytes_of(v: JsValue) -> Uint8Array {
+    v.dyn_into::<Uint8Array>()
+        .unwrap_or_else(|v| Uint8Array::new(&v))
+}
+
+/// What the core's framing does with a chunk whose bytes are in WASM.
+type ChunkOp<'a> = dyn FnMut(&ChunkCipherRef, u64, &[u8]) -> crate::Result<()> + 'a;
+/// What it does with a whole chunk that stays in the caller's array.
+type WholeOp<'a> = dyn FnMut(&ChunkCipherRef, u64) -> crate::Result<()> + 'a;
+
+/// The stream framing of the core, seen from the WebCrypto path.
+trait Framing {
+    fn to_boundary(&self) -> usize;
+    fn push_with(&mut self, data: &[u8], op: &mut ChunkOp<'_>) -> crate::Result<()>;
+    fn push_whole_chunks(&mut self, count: usize, op: &mut WholeOp<'_>) -> crate::Result<()>;
+}
+
+macro_rules! framing {
+    ($t:ty) => {
+        impl Framing for $t {
+            fn to_boundary(&self) -> usize {
+                <$t>::to_boundary(self)
+            }
+            fn push_with(&mut self, data: &[u8], op: &mut ChunkOp<'_>) -> crate::Result<()> {
+                <$t>::push_with(self, data, op)
+            }
+            fn push_whole_chunks(
+                &mut self,
+                count: usize,
+                op: &mut WholeOp<'_>,
+            ) -> crate::Result<()> {
+                <$t>::push_whole_chunks(self, count, op)
+            }
+        }
+    };
+}
+framing!(Encryptor);
+framing!(Decryptor);
+
+/// Queues one push for WebCrypto without bringing the whole input into
+/// WASM: the bytes up to the next chunk boundary and the bytes after the
+/// last whole chunk (less than a chunk each) go through the core's framing
+/// as usual; the whole chunks in between stay in the caller's array and are
+/// handed to WebCrypto as views of it. Same chunks, indices and rules as
+/// `push`, which sees every byte.
+fn queue_push(
+    framing: &mut impl Framing,
+    wc: &mut StreamCrypto,
+    jobs: &mut Jobs,
+    input: &Uint8Array,
+    whole: usize,
+) -> crate::Result<()> {
+    let len = input.length() as usize;
+    let head = framing.to_boundary().min(len);
+    let bytes = Zeroizing::new(input.subarray(0, head as u32).to_vec());
+    framing.push_with(&bytes, &mut |c, i, chunk| {
+        wc.job(jobs, c.aead_key(), c.nonce_bytes(i)?, chunk)
+    })?;
+    let count = if framing.to_boundary() == 0 {
+        (len - head) / whole
+    } else {
+        0
+    };
+    let mut at = head;
+    framing.push_whole_chunks(count, &mut |c, i| {
+        let r = wc.job_in_input(jobs, c.aead_key(), c.nonce_bytes(i)?, at, whole);
+        at += whole;
+        r
+    })?;
+    let tail_start = head + count * whole;
+    let tail = Zeroizing::new(input.subarray(tail_start as u32, len as u32).to_vec());
+    framing.push_with(&tail, &mut |c, i, chunk| {
+        wc.job(jobs, c.aead_key(), c.nonce_bytes(i)?, chunk)
+    })
 }
 
 /// An opened attachment metadata envelope: the file's name, size and media

@@ -14,7 +14,7 @@
 
 use crate::attachment::TAG_LEN;
 use crate::Error;
-use js_sys::{Object, Promise, Reflect, Uint8Array};
+use js_sys::{Array, ArrayBuffer, Object, Promise, Reflect, Uint8Array};
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -24,12 +24,60 @@ use web_sys::{CryptoKey, SubtleCrypto};
 
 use super::webcrypto;
 
-/// One chunk waiting for WebCrypto: its nonce, a JS copy of its input, and
-/// the length of its output.
-pub(crate) struct Job {
+/// Where one chunk's input is: in the push's staging buffer (chunks that
+/// were completed from bytes held in WASM) or in the caller's array.
+#[derive(Clone, Copy)]
+enum Source {
+    Staged,
+    Input,
+}
+
+/// One chunk waiting for WebCrypto: its nonce and where its input lies.
+struct Job {
     nonce: [u8; 12],
-    data: Uint8Array,
+    source: Source,
+    start: usize,
+    len: usize,
     out_len: usize,
+}
+
+/// A large buffer of secret bytes, wiped on drop with one bulk fill.
+///
+/// `Zeroizing` writes a volatile zero per byte: for the 1 MiB of a push that
+/// is a million separate stores in WASM, which cost more than WebCrypto's
+/// AES-GCM of the same bytes. `fill` compiles to one `memory.fill`, and
+/// `black_box` makes the compiler treat the zeros as read, so the fill is not
+/// removed as a dead store before the free.
+pub(crate) struct Wiped(pub(crate) Vec<u8>);
+
+impl Drop for Wiped {
+    fn drop(&mut self) {
+        self.0.fill(0);
+        core::hint::black_box(self.0.as_slice());
+    }
+}
+
+/// The chunks of one push. Whole chunks inside the caller's array are
+/// handed to WebCrypto as views of it (no copy into WASM and back); only the
+/// bytes around a chunk boundary pass through WASM, into `staged`.
+pub(crate) struct Jobs {
+    staged: Wiped,
+    input: Option<Uint8Array>,
+    jobs: Vec<Job>,
+}
+
+impl Jobs {
+    pub(crate) fn new(input: Option<Uint8Array>) -> Self {
+        Self {
+            // Two chunks at most (the one completing the previous push's
+            // bytes, and the final one): never reallocated, so no unwiped copy.
+            staged: Wiped(Vec::with_capacity(
+                2 * crate::attachment::ENCRYPTED_CHUNK_SIZE,
+            )),
+            input,
+            jobs: Vec::new(),
+        }
+    }
 }
 
 /// The WebCrypto side of one stream.
@@ -38,6 +86,9 @@ pub(crate) struct StreamCrypto {
     encrypt: bool,
     /// `importKey`'s promise, started at the first chunk.
     key: Option<Promise>,
+    /// The imported key, once that promise has resolved: later pushes start
+    /// their chunks during the call itself.
+    ready: Rc<RefCell<Option<CryptoKey>>>,
     /// The first failure seen by a finished push: every later call fails.
     pub(crate) failed: Rc<RefCell<Option<String>>>,
 }
@@ -49,6 +100,7 @@ impl StreamCrypto {
             subtle: webcrypto::subtle()?,
             encrypt,
             key: None,
+            ready: Rc::new(RefCell::new(None)),
             failed: Rc::new(RefCell::new(None)),
         })
     }
@@ -60,48 +112,128 @@ impl StreamCrypto {
         }
     }
 
-    /// Queues one chunk (called from the core's framing), importing the
-    /// chunk key on first use.
-    pub(crate) fn job(
-        &mut self,
-        jobs: &mut Vec<Job>,
-        key: &[u8; 32],
-        nonce: [u8; 12],
-        chunk: &[u8],
-    ) -> crate::Result<()> {
+    fn import(&mut self, key: &[u8; 32]) -> crate::Result<()> {
         if self.key.is_none() {
             let usage = if self.encrypt { "encrypt" } else { "decrypt" };
             let import = webcrypto::import_aes_gcm_key(&self.subtle, key, usage)
                 .map_err(|_| Error::AttachmentStreamClosed)?;
             self.key = Some(import);
         }
-        let out_len = if self.encrypt {
-            chunk.len() + TAG_LEN
+        Ok(())
+    }
+
+    fn out_len(&self, len: usize) -> usize {
+        if self.encrypt {
+            len + TAG_LEN
         } else {
-            chunk.len().saturating_sub(TAG_LEN)
-        };
-        jobs.push(Job {
+            len.saturating_sub(TAG_LEN)
+        }
+    }
+
+    /// Queues one chunk whose bytes are in WASM (called from the core's
+    /// framing), importing the chunk key on first use.
+    pub(crate) fn job(
+        &mut self,
+        jobs: &mut Jobs,
+        key: &[u8; 32],
+        nonce: [u8; 12],
+        chunk: &[u8],
+    ) -> crate::Result<()> {
+        self.import(key)?;
+        jobs.jobs.push(Job {
             nonce,
-            data: Uint8Array::from(chunk),
-            out_len,
+            source: Source::Staged,
+            start: jobs.staged.0.len(),
+            len: chunk.len(),
+            out_len: self.out_len(chunk.len()),
+        });
+        jobs.staged.0.extend_from_slice(chunk);
+        Ok(())
+    }
+
+    /// Queues one whole chunk that lies in the caller's array at `start`.
+    pub(crate) fn job_in_input(
+        &mut self,
+        jobs: &mut Jobs,
+        key: &[u8; 32],
+        nonce: [u8; 12],
+        start: usize,
+        len: usize,
+    ) -> crate::Result<()> {
+        self.import(key)?;
+        jobs.jobs.push(Job {
+            nonce,
+            source: Source::Input,
+            start,
+            len,
+            out_len: self.out_len(len),
         });
         Ok(())
     }
 
     /// Runs `jobs` and resolves to `prefix || output of every job`, in order.
-    pub(crate) fn run(&self, jobs: Vec<Job>, prefix: Vec<u8>) -> Promise {
+    pub(crate) fn run(&self, jobs: Jobs, prefix: Vec<u8>) -> Promise {
         let subtle = self.subtle.clone();
-        let key = self.key.clone();
         let encrypt = self.encrypt;
         let failed = self.failed.clone();
+        let ready = self.ready.clone();
+        let import = self.key.clone();
+        let Jobs {
+            staged,
+            input,
+            jobs,
+        } = jobs;
+        // One JS copy of the bytes staged in WASM; the WASM copy is wiped now.
+        let staged_js = Uint8Array::from(&staged.0[..]);
+        drop(staged);
+        let key_now = ready.borrow().clone();
+        let (early, input) = match key_now {
+            // The key is there: every chunk starts now, during this call, so
+            // WebCrypto reads the caller's array before pushAsync returns
+            // (as the WASM path does) and the caller may reuse it at once.
+            Some(key) if !jobs.is_empty() => (
+                Some(issue(
+                    &subtle,
+                    &key,
+                    encrypt,
+                    &staged_js,
+                    input.as_ref(),
+                    &jobs,
+                )),
+                None,
+            ),
+            // The first push waits for importKey: keep a copy of the
+            // caller's bytes until the chunks start.
+            _ => (None, input.map(|i| i.slice(0, i.length()))),
+        };
+        if early.is_some() {
+            // WebCrypto copied its inputs when each call started.
+            staged_js.fill(0, 0, staged_js.length());
+        }
         future_to_promise(async move {
-            let r = run_jobs(&subtle, key, encrypt, &jobs, &prefix).await;
-            if encrypt {
-                // WebCrypto copied its input when each call started.
-                for j in &jobs {
-                    j.data.fill(0, 0, j.data.length());
+            let all = match early {
+                Some(started) => started.map(Some),
+                None => {
+                    start_later(
+                        &subtle,
+                        import,
+                        &ready,
+                        encrypt,
+                        &staged_js,
+                        input.as_ref(),
+                        &jobs,
+                    )
+                    .await
                 }
+            };
+            staged_js.fill(0, 0, staged_js.length());
+            if let Some(i) = &input {
+                i.fill(0, 0, i.length());
             }
+            let r = match all {
+                Ok(all) => collect(all, encrypt, &jobs, &prefix).await,
+                Err(e) => Err(e),
+            };
             match r {
                 Ok(out) => Ok(out.into()),
                 Err(_) => {
@@ -118,9 +250,28 @@ impl StreamCrypto {
     }
 }
 
-async fn run_jobs(
+/// The first push of a stream: waits for `importKey`, keeps the key for
+/// later pushes, then starts every chunk.
+async fn start_later(
     subtle: &SubtleCrypto,
-    key: Option<Promise>,
+    import: Option<Promise>,
+    ready: &RefCell<Option<CryptoKey>>,
+    encrypt: bool,
+    staged: &Uint8Array,
+    input: Option<&Uint8Array>,
+    jobs: &[Job],
+) -> Result<Option<Promise>, JsValue> {
+    let Some(import) = import.filter(|_| !jobs.is_empty()) else {
+        return Ok(None);
+    };
+    let key: CryptoKey = JsFuture::from(import).await?.dyn_into()?;
+    *ready.borrow_mut() = Some(key.clone());
+    issue(subtle, &key, encrypt, staged, input, jobs).map(Some)
+}
+
+/// Awaits every chunk and writes `prefix || outputs` into one array.
+async fn collect(
+    all: Option<Promise>,
     encrypt: bool,
     jobs: &[Job],
     prefix: &[u8],
@@ -128,43 +279,70 @@ async fn run_jobs(
     let total = prefix.len() + jobs.iter().map(|j| j.out_len).sum::<usize>();
     let out = Uint8Array::new_with_length(total as u32);
     out.subarray(0, prefix.len() as u32).copy_from(prefix);
-    let Some(key) = key.filter(|_| !jobs.is_empty()) else {
+    let Some(all) = all else {
         return Ok(out);
     };
-    let key: CryptoKey = JsFuture::from(key).await?.dyn_into()?;
-    // Start every chunk before awaiting any: WebCrypto runs them off the
-    // main thread while this waits.
-    let mut pending = Vec::with_capacity(jobs.len());
-    for j in jobs {
-        let params = Object::new();
-        Reflect::set(&params, &"name".into(), &"AES-GCM".into())?;
-        Reflect::set(&params, &"iv".into(), &Uint8Array::from(&j.nonce[..]))?;
-        pending.push(if encrypt {
-            subtle.encrypt_with_object_and_js_u8_array(&params, &key, &j.data)?
-        } else {
-            subtle.decrypt_with_object_and_js_u8_array(&params, &key, &j.data)?
-        });
-    }
+    // Nothing of a failed push is released (`out` holds no plaintext yet).
+    let results: Array = JsFuture::from(all).await?.dyn_into()?;
     let mut offset = prefix.len() as u32;
-    for (p, j) in pending.into_iter().zip(jobs) {
-        let buf = match JsFuture::from(p).await {
-            Ok(b) => b,
-            Err(e) => {
-                // Nothing of a failed push is released.
-                out.fill(0, 0, out.length());
-                return Err(e);
-            }
+    let mut bad = results.length() as usize != jobs.len();
+    for (i, j) in jobs.iter().enumerate() {
+        let Ok(buf) = results.get(i as u32).dyn_into::<ArrayBuffer>() else {
+            bad = true;
+            continue;
         };
         let v = Uint8Array::new(&buf);
-        if v.length() as usize != j.out_len {
-            out.fill(0, 0, out.length());
-            return Err(JsError::new("WebCrypto returned an unexpected length").into());
+        if !bad && v.length() as usize == j.out_len {
+            out.set(&v, offset);
+            offset += v.length();
+        } else {
+            bad = true;
         }
-        out.set(&v, offset);
-        offset += v.length();
         if !encrypt {
             v.fill(0, 0, v.length());
         }
     }
+    if bad {
+        out.fill(0, 0, out.length());
+        return Err(JsError::new("WebCrypto returned an unexpected length").into());
+    }
     Ok(out)
+}
+
+/// Starts every chunk's AES-GCM (all in flight together, WebCrypto runs them
+/// off the main thread) and returns `Promise.all` of them.
+fn issue(
+    subtle: &SubtleCrypto,
+    key: &CryptoKey,
+    encrypt: bool,
+    staged: &Uint8Array,
+    input: Option<&Uint8Array>,
+    jobs: &[Job],
+) -> Result<Promise, JsValue> {
+    // One parameter object and one IV array for every call: WebCrypto reads
+    // and copies the algorithm parameters when the call starts (WebCrypto
+    // "normalize an algorithm"), so the next chunk may overwrite them.
+    let iv = Uint8Array::new_with_length(12);
+    let params = Object::new();
+    Reflect::set(&params, &"name".into(), &"AES-GCM".into())?;
+    Reflect::set(&params, &"iv".into(), &iv)?;
+    let pending = Array::new_with_length(jobs.len() as u32);
+    for (i, j) in jobs.iter().enumerate() {
+        iv.copy_from(&j.nonce);
+        let from = match j.source {
+            Source::Staged => staged,
+            Source::Input => input.ok_or_else(|| JsError::new("no input array"))?,
+        };
+        let data = from.subarray(j.start as u32, (j.start + j.len) as u32);
+        if data.length() as usize != j.len {
+            return Err(JsError::new("the input array changed size").into());
+        }
+        let p = if encrypt {
+            subtle.encrypt_with_object_and_js_u8_array(&params, key, &data)?
+        } else {
+            subtle.decrypt_with_object_and_js_u8_array(&params, key, &data)?
+        };
+        pending.set(i as u32, p.into());
+    }
+    Ok(Promise::all(&pending))
 }
