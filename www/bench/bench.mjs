@@ -124,7 +124,7 @@ async function streamed(key, data, mib, asyncPath, every) {
   let plainOut = 0;
   for (let i = 0; i < mib; i++) {
     plainOut += asyncPath ? (await dec.pushAsync(await enc.pushAsync(data))).length : dec.push(enc.push(data)).length;
-    every?.(i);
+    await every?.(i);
   }
   plainOut += asyncPath ? (await dec.pushAsync(await enc.finishAsync())).length + (await dec.finishAsync()).length
     : dec.push(enc.finish()).length + dec.finish().length;
@@ -158,15 +158,23 @@ async function attachments(mib = 64, wasmMemory) {
   // with --js-flags=--expose-gc, see bench-browser.mjs): what the stream
   // retains, not garbage awaiting collection.
   const bigMib = 256;
-  globalThis.gc?.();
-  const heap0 = performance.memory?.usedJSHeapSize ?? 0;
+  // gc() frees dead ArrayBuffers' memory a little later (V8 sweeps their
+  // backing stores concurrently), and the runs above leave hundreds of MiB of
+  // them: without the pause the start figure includes them and the growth
+  // comes out negative.
+  const settle = async () => {
+    globalThis.gc?.();
+    await new Promise((r) => setTimeout(r, 100));
+    globalThis.gc?.();
+    return performance.memory?.usedJSHeapSize ?? 0;
+  };
+  const heap0 = await settle();
   const mem0 = wasmMemory.buffer.byteLength;
   let heapMax = heap0;
-  await streamed(key, data, bigMib, true, (i) => {
-    if (i % 16 === 15) { globalThis.gc?.(); heapMax = Math.max(heapMax, performance.memory?.usedJSHeapSize ?? 0); }
+  await streamed(key, data, bigMib, true, async (i) => {
+    if (i % 16 === 15) heapMax = Math.max(heapMax, await settle());
   });
-  globalThis.gc?.();
-  const heapGrowth = (performance.memory?.usedJSHeapSize ?? 0) - heap0;
+  const heapGrowth = (await settle()) - heap0;
   const wasmGrowth = wasmMemory.buffer.byteLength - mem0;
   const mbps = (ms, n = mib) => (2 * n * piece) / 1e6 / (ms / 1000);
   return { mib, ours, webcrypto, oursMBps: mbps(ours), webcryptoMBps: mbps(webcrypto),
