@@ -7,11 +7,11 @@
 
 use axum::routing::get;
 use axum::{Json, Router};
-use utoipa::openapi::path::{HttpMethod, OperationBuilder, Paths};
+use utoipa::openapi::path::{HttpMethod, OperationBuilder, Parameter, ParameterIn, Paths};
 use utoipa::openapi::request_body::RequestBodyBuilder;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
-use utoipa::OpenApi;
+use utoipa::{IntoParams, OpenApi};
 
 use crate::app::AppState;
 use crate::audit::{Entry, Verification};
@@ -29,7 +29,7 @@ use crate::routes::share_requests::{
     CollectedAnswer, CreateShareRequest, CreatedShareRequest, ShareRequestAnswer,
 };
 use crate::routes::shares::{CreateShare, CreatedShare, OpenedShare};
-use crate::routes::sync::{AttachmentView, Removed, SyncResponse};
+use crate::routes::sync::{AttachmentView, Removed, SyncItem, SyncQuery, SyncResponse};
 use crate::routes::tokens::{CreateToken, CreatedToken, Grant};
 use crate::routes::vaults::{CreateVault, RenameVault, VaultView};
 
@@ -71,6 +71,7 @@ use crate::routes::vaults::{CreateVault, RenameVault, VaultView};
         PutOverviewSnapshot,
         SnapshotRevision,
         SyncResponse,
+        SyncItem,
         Removed,
         AttachmentView,
         CreateShare,
@@ -392,7 +393,7 @@ pub const OPERATIONS: &[Operation] = &[
     (
         "GET",
         "/sync",
-        "Everything visible, or changes since `?since=<cursor>`",
+        "Everything visible, or changes since `?since=<cursor>`; `?envelopes=false` leaves out item envelopes",
         None,
         "200",
         Some("SyncResponse"),
@@ -508,11 +509,21 @@ pub const OPERATIONS: &[Operation] = &[
     ),
 ];
 
+/// Query parameters of an operation, from the handler's own query type.
+fn query_params(method: &str, path: &str) -> Option<Vec<Parameter>> {
+    match (method, path) {
+        ("GET", "/sync") => Some(SyncQuery::into_params(|| Some(ParameterIn::Query))),
+        _ => None,
+    }
+}
+
 pub fn document() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
     let mut paths = Paths::new();
     for (method, path, summary, req, status, resp, auth) in OPERATIONS {
-        let mut op = OperationBuilder::new().summary(Some(*summary));
+        let mut op = OperationBuilder::new()
+            .summary(Some(*summary))
+            .parameters(query_params(method, path));
         if let Some(r) = req {
             op = op.request_body(Some(
                 RequestBodyBuilder::new()

@@ -7,7 +7,7 @@ mod common;
 use std::collections::BTreeMap;
 
 use axum::http::StatusCode;
-use common::{envelope, TestServer};
+use common::{envelope, rand_b64, TestServer};
 use serde_json::{json, Value};
 
 fn ids(v: &Value, key: &str) -> Vec<String> {
@@ -113,6 +113,121 @@ async fn sync_full_and_delta(s: &TestServer) {
         .get(&format!("/api/v1/sync?since={cursor}"), &a.token)
         .await;
     assert!(da["removed"].as_array().unwrap().is_empty(), "a keeps va");
+}
+
+/// `v` with the `envelope` member removed from every item (folders keep theirs).
+fn without_item_envelopes(mut v: Value) -> Value {
+    for item in v["items"].as_array_mut().unwrap() {
+        assert!(item.as_object_mut().unwrap().remove("envelope").is_some());
+    }
+    v
+}
+
+/// `GET /sync?envelopes=false` (SPEC § Change sequence and sync): the same
+/// answer as without it except that no item has an `envelope`, for a full
+/// sync and with `since`; `true` is the full answer; any other value is 400.
+async fn sync_without_envelopes(s: &TestServer) {
+    let a = s.user("a").await;
+    s.vault(&a, "va").await;
+    s.vault(&a, "vb").await;
+    s.item(&a, "va", "i1").await;
+    s.item(&a, "va", "i2").await;
+    s.item(&a, "va", "i3").await;
+    // Enough ~1.6 KB envelopes that the streamed body spans several chunks.
+    for n in 0..90 {
+        let (st, v) = s
+            .post(
+                "/api/v1/vaults/vb/items",
+                Some(&a.token),
+                json!({"id": format!("big{n:02}"), "envelope": format!(
+                    "eyJhbGciOiJkaXIifQ..{}.{}.{}", rand_b64(12), rand_b64(1200), rand_b64(16))}),
+            )
+            .await;
+        assert_eq!(st, StatusCode::CREATED, "{v}");
+    }
+    let (st, v) = s
+        .post(
+            "/api/v1/vaults/va/folders",
+            Some(&a.token),
+            json!({"id": "f1", "envelope": envelope("f")}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{v}");
+    let (st, v) = s
+        .post(
+            "/api/v1/vaults/va/items/i3/trash",
+            Some(&a.token),
+            json!({"base_revision": 1}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+
+    let (st, full) = s.get("/api/v1/sync", &a.token).await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(full["items"].as_array().unwrap().len(), 93);
+    let (st, lean) = s.get("/api/v1/sync?envelopes=false", &a.token).await;
+    assert_eq!(st, StatusCode::OK, "{lean}");
+    assert!(lean["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|i| i.get("envelope").is_none() && i["revision"].as_i64().is_some()));
+    assert!(
+        lean["folders"][0]["envelope"].as_str().is_some(),
+        "folders keep theirs"
+    );
+    assert!(lean["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|i| i["id"] == "i3" && i["trashed_at"].as_i64().is_some()));
+    assert_eq!(lean, without_item_envelopes(full.clone()));
+    let (_, explicit) = s.get("/api/v1/sync?envelopes=true", &a.token).await;
+    assert_eq!(explicit, full);
+    // Every envelope is the one stored, across the body's chunk boundaries.
+    for item in full["items"].as_array().unwrap() {
+        let path = format!(
+            "/api/v1/vaults/{}/items/{}",
+            item["vault_id"].as_str().unwrap(),
+            item["id"].as_str().unwrap()
+        );
+        let (_, one) = s.get(&path, &a.token).await;
+        assert_eq!(one["envelope"], item["envelope"]);
+    }
+
+    let cursor = full["cursor"].as_i64().unwrap();
+    s.put(
+        "/api/v1/vaults/va/items/i2",
+        &a.token,
+        json!({"base_revision": 1, "envelope": envelope("new")}),
+    )
+    .await;
+    s.item(&a, "vb", "new").await;
+    let (_, d) = s
+        .get(&format!("/api/v1/sync?since={cursor}"), &a.token)
+        .await;
+    assert_eq!(ids(&d, "items"), ["i2", "new"]);
+    for q in [
+        format!("since={cursor}&envelopes=false"),
+        format!("envelopes=false&since={cursor}"),
+    ] {
+        let (st, dl) = s.get(&format!("/api/v1/sync?{q}"), &a.token).await;
+        assert_eq!(st, StatusCode::OK, "{q}: {dl}");
+        assert_eq!(dl["full"], false);
+        assert_eq!(dl, without_item_envelopes(d.clone()), "{q}");
+    }
+
+    for bad in ["False", "TRUE", "0", "1", "no", ""] {
+        let (st, e) = s
+            .get(&format!("/api/v1/sync?envelopes={bad}"), &a.token)
+            .await;
+        assert_eq!(st, StatusCode::BAD_REQUEST, "envelopes={bad}: {e}");
+        assert_eq!(e["error"], "invalid_query", "{e}");
+        assert!(
+            e["message"].as_str().unwrap().contains("envelopes"),
+            "names the parameter: {e}"
+        );
+    }
 }
 
 async fn rotation_is_all_or_nothing(s: &TestServer) {
@@ -310,6 +425,7 @@ async fn audit_chain_verifies_and_names_tampering(s: &TestServer) {
 
 both_backends!(
     sync_full_and_delta,
+    sync_without_envelopes,
     rotation_is_all_or_nothing,
     audit_chain_verifies_and_names_tampering
 );

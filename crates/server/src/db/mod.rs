@@ -1,16 +1,20 @@
 //! The store: one `sqlx::Any` pool over SQLite or PostgreSQL, with the same
 //! portable SQL for both (placeholders `$1`, which sqlx's SQLite driver also
 //! accepts; only TEXT/BIGINT columns). Migrations are embedded and applied on
-//! start.
+//! start. The item rows of a sync, the one read that moves megabytes, go
+//! through a native pool instead ([`SyncReader`]).
 
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{Any, AnyPool, Row, Transaction};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
+use sqlx::{Any, AnyPool, PgPool, Row, SqlitePool, Transaction};
 
 pub mod group_commit;
+pub mod sqlite_rows;
 
 use crate::error::ApiResult;
 use group_commit::{GroupCommit, JobFuture};
@@ -64,7 +68,34 @@ pub struct Db {
     pub backend: Backend,
     /// SQLite only: the queue to the one task that commits writes in groups.
     group: Option<GroupCommit>,
+    /// The item rows of `GET /sync`.
+    pub sync_reader: SyncReader,
 }
+
+/// A native (non-`Any`) read pool for the item rows of a sync: 10 000 items
+/// are ~11 MB. Through `Any` every row is copied once more into an `AnyRow`
+/// (8 allocations per row); PostgreSQL rows lend `&str` straight from the
+/// driver's buffer, SQLite's are read through its C API ([`sqlite_rows`])
+/// (docs/BENCHMARKS.md § Server, 2026-12-03).
+#[derive(Clone, Debug)]
+pub enum SyncReader {
+    /// Opened with `mmap_size` (below).
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Connections of the sync reader: a full sync keeps one busy for tens of
+/// ms and this is a 2-core class of machine; more would only share the CPU.
+const SYNC_READERS: u32 = 4;
+
+/// `PRAGMA mmap_size` of the SQLite sync reader (sqlite.org/mmap.html): page
+/// reads come straight from the OS page cache instead of one pread(2) per
+/// page into a 2 MB private cache that a 20 MB file thrashes (a full sync
+/// looks items up by primary key in id order, not file order). Only on these
+/// read connections: an I/O error on a mapped page ends the process with
+/// SIGBUS instead of an error, which for a read is a restart, never a torn
+/// write.
+const SYNC_MMAP_BYTES: &str = "268435456";
 
 /// Migrations in order; the index + 1 is the schema version.
 const MIGRATIONS: &[&str] = &[
@@ -146,11 +177,31 @@ impl Db {
             (pool.clone(), pool)
         };
         let group = (backend == Backend::Sqlite).then(|| GroupCommit::start(writer.clone()));
+        let sync_reader = match backend {
+            Backend::Sqlite => SyncReader::Sqlite(
+                SqlitePoolOptions::new()
+                    .acquire_timeout(Duration::from_secs(30))
+                    .max_connections(SYNC_READERS)
+                    .connect_lazy_with(
+                        SqliteConnectOptions::from_str(url)?
+                            .journal_mode(SqliteJournalMode::Wal)
+                            .busy_timeout(Duration::from_secs(10))
+                            .pragma("mmap_size", SYNC_MMAP_BYTES),
+                    ),
+            ),
+            Backend::Postgres => SyncReader::Postgres(
+                PgPoolOptions::new()
+                    .acquire_timeout(Duration::from_secs(30))
+                    .max_connections(SYNC_READERS)
+                    .connect_lazy_with(PgConnectOptions::from_str(url)?),
+            ),
+        };
         let db = Db {
             pool,
             writer,
             backend,
             group,
+            sync_reader,
         };
         db.migrate().await?;
         Ok(db)

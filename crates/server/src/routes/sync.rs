@@ -4,34 +4,44 @@
 //! rows, so a change racing with the sync is returned now or next time, never
 //! skipped; a client may see a row twice, never miss one.
 
+use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::header;
-use axum::response::IntoResponse;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use futures_util::TryStreamExt;
 use serde::{Deserialize, Serialize};
-use sqlx::any::AnyRow;
+use sqlx::postgres::PgRow;
 use sqlx::Row;
-use utoipa::ToSchema;
+use tokio::runtime::{Handle, RuntimeFlavor};
+use tokio::sync::mpsc;
+use utoipa::{IntoParams, ToSchema};
 
 use crate::app::AppState;
 use crate::auth::Principal;
-use crate::db::current_seq;
+use crate::db::{current_seq, sqlite_rows, SyncReader};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ApiQuery;
 use crate::routes::folders::{folder_from_row, FolderView};
-use crate::routes::items::{ItemView, ITEM_COLUMNS};
+use crate::routes::items::ITEM_COLUMNS;
 use crate::routes::vaults::{visible_vaults, VaultView};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/sync", get(sync))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SyncQuery {
     /// Cursor from a previous sync; absent or 0 for everything.
     pub since: Option<i64>,
+    /// `false`: item objects without their `envelope` member (everything
+    /// else unchanged; folders keep theirs), for clients that list items from
+    /// the overview snapshot and fetch an envelope with
+    /// `GET /vaults/{vault}/items/{item}` when it is opened. `true` or absent:
+    /// with envelopes. Any other value is 400 `invalid_query`.
+    pub envelopes: Option<bool>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -56,38 +66,27 @@ pub struct SyncResponse {
     pub full: bool,
     pub vaults: Vec<VaultView>,
     pub folders: Vec<FolderView>,
-    pub items: Vec<ItemView>,
+    pub items: Vec<SyncItem>,
     pub attachments: Vec<AttachmentView>,
     pub removed: Vec<Removed>,
 }
 
-/// One item row serialised straight from the database row: the strings are
-/// borrowed, so a 10 000-item sync copies each envelope once (into the body)
-/// instead of three times (row, ItemView, body). Same JSON as [`ItemView`].
-#[derive(Serialize)]
-struct ItemRef<'a> {
-    vault_id: &'a str,
-    id: &'a str,
-    envelope: &'a str,
-    revision: i64,
-    created_at: i64,
-    updated_at: i64,
-    trashed_at: Option<i64>,
-    seq: i64,
-}
-
-/// Column order of `ITEM_COLUMNS`; positional access skips the by-name lookup.
-fn item_ref(r: &AnyRow) -> Result<ItemRef<'_>, sqlx::Error> {
-    Ok(ItemRef {
-        vault_id: r.try_get(0)?,
-        id: r.try_get(1)?,
-        envelope: r.try_get(2)?,
-        revision: r.try_get(3)?,
-        created_at: r.try_get(4)?,
-        updated_at: r.try_get(5)?,
-        trashed_at: r.try_get(6)?,
-        seq: r.try_get(7)?,
-    })
+/// An item as `GET /sync` lists it: the members of an item in the same
+/// order, without `envelope` when the sync was asked with `envelopes=false`.
+// Documentation only: the body is written by `write_item`.
+#[derive(Serialize, ToSchema)]
+pub struct SyncItem {
+    pub vault_id: String,
+    pub id: String,
+    /// Absent when the sync was asked with `envelopes=false`; never null.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = String, required = false)]
+    pub envelope: Option<String>,
+    pub revision: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub trashed_at: Option<i64>,
+    pub seq: i64,
 }
 
 /// Appends `,"name":<json of v>` (or without the comma when first).
@@ -106,15 +105,272 @@ fn field<T: Serialize + ?Sized>(
     serde_json::to_writer(&mut *buf, v).map_err(|_| ApiError::internal())
 }
 
+/// Whether serde_json would escape a byte of `s`: `"`, `\` and control
+/// characters below 0x20 (RFC 8259 § 7; serde_json escapes exactly these).
+/// Checked 32 bytes at a time without an early exit inside the block, which
+/// the compiler vectorises: ~1 ms for 10 MB here, where serde_json's
+/// byte-by-byte escaper was the hottest function of a full sync (perf,
+/// docs/BENCHMARKS.md § Server, 2026-12-03).
+fn needs_escape(s: &[u8]) -> bool {
+    let bad = |b: u8| (b < 0x20) | (b == b'"') | (b == b'\\');
+    let mut blocks = s.chunks_exact(32);
+    for block in &mut blocks {
+        if block.iter().fold(false, |acc, &b| acc | bad(b)) {
+            return true;
+        }
+    }
+    blocks.remainder().iter().any(|&b| bad(b))
+}
+
+/// A JSON string, byte for byte what serde_json writes.
+fn json_str(buf: &mut Vec<u8>, s: &str) -> Result<(), sqlx::Error> {
+    if needs_escape(s.as_bytes()) {
+        return serde_json::to_writer(&mut *buf, s).map_err(|e| sqlx::Error::Decode(e.into()));
+    }
+    buf.push(b'"');
+    buf.extend_from_slice(s.as_bytes());
+    buf.push(b'"');
+    Ok(())
+}
+
+fn json_i64(buf: &mut Vec<u8>, n: i64) -> Result<(), sqlx::Error> {
+    serde_json::to_writer(&mut *buf, &n).map_err(|e| sqlx::Error::Decode(e.into()))
+}
+
+/// The columns [`write_item`] reads, by position.
+fn item_columns(envelopes: bool) -> &'static str {
+    if envelopes {
+        ITEM_COLUMNS
+    } else {
+        "vault_id, id, revision, created_at, updated_at, trashed_at, seq"
+    }
+}
+
+/// The columns of one item row, by position (see [`item_columns`]).
+trait ItemCols {
+    fn text(&self, i: usize) -> Result<&str, sqlx::Error>;
+    fn int(&self, i: usize) -> Result<i64, sqlx::Error>;
+    fn opt_int(&self, i: usize) -> Result<Option<i64>, sqlx::Error>;
+}
+
+impl ItemCols for PgRow {
+    fn text(&self, i: usize) -> Result<&str, sqlx::Error> {
+        self.try_get(i)
+    }
+    fn int(&self, i: usize) -> Result<i64, sqlx::Error> {
+        self.try_get(i)
+    }
+    fn opt_int(&self, i: usize) -> Result<Option<i64>, sqlx::Error> {
+        self.try_get(i)
+    }
+}
+
+impl ItemCols for sqlite_rows::Row<'_> {
+    fn text(&self, i: usize) -> Result<&str, sqlx::Error> {
+        sqlite_rows::Row::text(self, i)
+    }
+    fn int(&self, i: usize) -> Result<i64, sqlx::Error> {
+        sqlite_rows::Row::int(self, i)
+    }
+    fn opt_int(&self, i: usize) -> Result<Option<i64>, sqlx::Error> {
+        sqlite_rows::Row::opt_int(self, i)
+    }
+}
+
+/// Appends one item object, the same bytes as serde_json of [`ItemView`](crate::routes::items::ItemView)
+/// (without `envelope` when `envelopes` is false), borrowing the strings
+/// from the row: each envelope is copied once, into the body.
+fn write_item(buf: &mut Vec<u8>, r: &impl ItemCols, envelopes: bool) -> Result<(), sqlx::Error> {
+    let k = usize::from(envelopes);
+    buf.extend_from_slice(b"{\"vault_id\":");
+    json_str(buf, r.text(0)?)?;
+    buf.extend_from_slice(b",\"id\":");
+    json_str(buf, r.text(1)?)?;
+    if envelopes {
+        buf.extend_from_slice(b",\"envelope\":");
+        json_str(buf, r.text(2)?)?;
+    }
+    buf.extend_from_slice(b",\"revision\":");
+    json_i64(buf, r.int(2 + k)?)?;
+    buf.extend_from_slice(b",\"created_at\":");
+    json_i64(buf, r.int(3 + k)?)?;
+    buf.extend_from_slice(b",\"updated_at\":");
+    json_i64(buf, r.int(4 + k)?)?;
+    buf.extend_from_slice(b",\"trashed_at\":");
+    match r.opt_int(5 + k)? {
+        Some(t) => json_i64(buf, t)?,
+        None => buf.extend_from_slice(b"null"),
+    }
+    buf.extend_from_slice(b",\"seq\":");
+    json_i64(buf, r.int(6 + k)?)?;
+    buf.push(b'}');
+    Ok(())
+}
+
+/// Body bytes handed to hyper at a time. Small enough that the client reads
+/// the first items while later ones are still being read from the database,
+/// and that a chunk (CHUNK + one item) stays under glibc's 128 KiB mmap
+/// threshold (mallopt(3) M_MMAP_THRESHOLD) instead of being mapped and
+/// page-faulted afresh each time; large enough that the per-chunk cost (a
+/// channel send, a write(2)) is noise next to the copying.
+const CHUNK: usize = 64 * 1024;
+
+/// Sends `buf` as one body chunk once it holds `CHUNK` bytes (always when
+/// `flush`). Err when the client is gone, to stop reading rows for nobody.
+fn send_chunk(tx: &BodyTx, buf: &mut Vec<u8>, flush: bool) -> Result<(), ()> {
+    if buf.len() < CHUNK && !flush {
+        return Ok(());
+    }
+    let chunk = std::mem::replace(buf, Vec::with_capacity(CHUNK + 2048));
+    tx.send(Ok(Bytes::from(chunk))).map_err(drop)
+}
+
+type BodyTx = mpsc::UnboundedSender<Result<Bytes, std::io::Error>>;
+
+/// Writes the items of the vaults in `from` (vault id, `seq` to start after)
+/// into the body, chunk by chunk, then `tail`.
+async fn stream_items(
+    reader: SyncReader,
+    from: Vec<(String, i64)>,
+    envelopes: bool,
+    mut buf: Vec<u8>,
+    tail: Vec<u8>,
+    tx: BodyTx,
+) {
+    let res = write_items(&reader, &from, envelopes, &mut buf, &tx).await;
+    match res {
+        Ok(Ok(())) => {
+            buf.extend_from_slice(&tail);
+            let _ = send_chunk(&tx, &mut buf, true);
+        }
+        // The client went away: nothing to tell anyone.
+        Ok(Err(())) => {}
+        Err(e) => {
+            // The status line (200) is gone already: end the body with an
+            // error, which hyper turns into an aborted response (no final
+            // chunk), so the client sees a failed request and never a
+            // truncated document that happens to parse.
+            tracing::error!(error = %e, "sync: reading items failed");
+            let _ = tx.send(Err(std::io::Error::other("sync: reading items failed")));
+        }
+    }
+}
+
+/// Ok(Err(())) when the client went away.
+async fn write_items(
+    reader: &SyncReader,
+    from: &[(String, i64)],
+    envelopes: bool,
+    buf: &mut Vec<u8>,
+    tx: &BodyTx,
+) -> Result<Result<(), ()>, sqlx::Error> {
+    let cols = item_columns(envelopes);
+    // Everything of a vault: no seq filter, so SQLite walks the primary key
+    // (vault_id, id) already in id order; with `seq > 0` it picks items_seq
+    // and sorts all envelopes in a temp B-tree first (EXPLAIN QUERY PLAN).
+    let all_sql = format!("SELECT {cols} FROM items WHERE vault_id = $1 ORDER BY id");
+    let delta_sql =
+        format!("SELECT {cols} FROM items WHERE vault_id = $1 AND seq > $2 ORDER BY id");
+    let mut first = true;
+    // PostgreSQL: the transaction of this sync and whether sorts are off.
+    let mut pg: Option<(sqlx::Transaction<'static, sqlx::Postgres>, bool)> = None;
+    // Appends one row; false when the client went away.
+    let mut add = |buf: &mut Vec<u8>, r: &dyn Fn(&mut Vec<u8>) -> Result<(), sqlx::Error>| {
+        if !first {
+            buf.push(b',');
+        }
+        first = false;
+        r(buf)?;
+        Ok::<bool, sqlx::Error>(send_chunk(tx, buf, false).is_ok())
+    };
+    for (vault, since) in from {
+        let since = *since;
+        let sql = if since == 0 { &all_sql } else { &delta_sql };
+        match reader {
+            SyncReader::Sqlite(pool) => {
+                let mut conn = pool.acquire().await?;
+                let mut handle = conn.lock_handle().await?;
+                let mut gone = false;
+                let mut read = || {
+                    sqlite_rows::query_each(
+                        &mut handle,
+                        sql,
+                        vault,
+                        (since != 0).then_some(since),
+                        |r| {
+                            let more = add(buf, &|b| write_item(b, r, envelopes))?;
+                            gone = !more;
+                            Ok(more)
+                        },
+                    )
+                };
+                // The rows are read synchronously (no await between two);
+                // tell tokio, so this worker's other tasks move elsewhere.
+                match Handle::current().runtime_flavor() {
+                    RuntimeFlavor::CurrentThread => read()?,
+                    _ => tokio::task::block_in_place(read)?,
+                }
+                if gone {
+                    return Ok(Err(()));
+                }
+            }
+            SyncReader::Postgres(pool) => {
+                // Full vaults with sorts priced out: the primary key
+                // (vault_id, id) gives id order without a sort; right after
+                // a bulk import, before autovacuum's ANALYZE, the planner
+                // instead picked a bitmap scan and an 11 MB external merge
+                // sort on disk (EXPLAIN ANALYZE: 57 ms against 12.5 ms,
+                // docs/BENCHMARKS.md § Server, 2026-12-03). Deltas keep the
+                // planner's choice (items_seq, then a sort of few rows). One
+                // transaction for the whole sync, so SET LOCAL costs a round
+                // trip only when the kind of query changes.
+                if pg.is_none() {
+                    pg = Some((pool.begin().await?, false));
+                }
+                if let Some((t, sorts_off)) = pg.as_mut() {
+                    if *sorts_off != (since == 0) {
+                        *sorts_off = since == 0;
+                        let set = if *sorts_off {
+                            "SET LOCAL enable_sort = off"
+                        } else {
+                            "SET LOCAL enable_sort = on"
+                        };
+                        sqlx::query(set).execute(&mut **t).await?;
+                    }
+                    let mut q = sqlx::query(sql).bind(vault);
+                    if since != 0 {
+                        q = q.bind(since);
+                    }
+                    let mut rows = q.fetch(&mut **t);
+                    while let Some(r) = rows.try_next().await? {
+                        if !add(buf, &|b| write_item(b, &r, envelopes))? {
+                            return Ok(Err(()));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    if let Some((t, _)) = pg {
+        // Read only; committing just ends it.
+        t.commit().await?;
+    }
+    Ok(Ok(()))
+}
+
 /// The body is a [`SyncResponse`] (same members, same order), written by hand
-/// so that item rows stream from the database into the body one at a time:
-/// neither all rows nor all items are held at once (docs/BENCHMARKS.md § Server).
+/// and streamed: the members before `items` first, then the item rows in
+/// chunks as they come from the database, so the client reads while the
+/// server still reads rows, and neither all rows nor the whole 11 MB body of
+/// a 10 000-item vault is held at once (docs/BENCHMARKS.md § Server). The
+/// rows are read by a task of their own; a client that disconnects stops it.
 async fn sync(
     State(st): State<AppState>,
     who: Principal,
     ApiQuery(q): ApiQuery<SyncQuery>,
-) -> ApiResult<impl IntoResponse> {
+) -> ApiResult<Response> {
     let since = q.since.unwrap_or(0).max(0);
+    let envelopes = q.envelopes.unwrap_or(true);
     let cursor = current_seq(&st.db).await?;
     let all = visible_vaults(&st.db.pool, &who).await?;
     // A vault that became visible (or re-keyed) after the cursor is sent whole.
@@ -175,38 +431,65 @@ async fn sync(
         }
     }
 
-    let mut buf: Vec<u8> = Vec::with_capacity(4096);
-    buf.push(b'{');
-    field(&mut buf, "cursor", &cursor, true)?;
-    field(&mut buf, "full", &(since == 0), false)?;
+    let mut head: Vec<u8> = Vec::with_capacity(CHUNK + 2048);
+    head.push(b'{');
+    field(&mut head, "cursor", &cursor, true)?;
+    field(&mut head, "full", &(since == 0), false)?;
     let changed: Vec<&VaultView> = all.iter().filter(|v| v.seq > since).collect();
-    field(&mut buf, "vaults", &changed, false)?;
-    field(&mut buf, "folders", &folders, false)?;
-    buf.extend_from_slice(b",\"items\":[");
-    // Everything of a vault: no seq filter, so SQLite walks the primary key
-    // (vault_id, id) already in id order; with `seq > 0` it picks items_seq
-    // and sorts all envelopes in a temp B-tree first (EXPLAIN QUERY PLAN).
-    let all_sql = format!("SELECT {ITEM_COLUMNS} FROM items WHERE vault_id = $1 ORDER BY id");
-    let delta_sql =
-        format!("SELECT {ITEM_COLUMNS} FROM items WHERE vault_id = $1 AND seq > $2 ORDER BY id");
-    let mut first = true;
-    for v in &all {
-        let mut rows = match from(v) {
-            0 => sqlx::query(&all_sql).bind(&v.id),
-            from => sqlx::query(&delta_sql).bind(&v.id).bind(from),
+    field(&mut head, "vaults", &changed, false)?;
+    field(&mut head, "folders", &folders, false)?;
+    head.extend_from_slice(b",\"items\":[");
+    let mut tail: Vec<u8> = Vec::with_capacity(256);
+    tail.push(b']');
+    field(&mut tail, "attachments", &attachments, false)?;
+    field(&mut tail, "removed", &removed, false)?;
+    tail.push(b'}');
+
+    let from: Vec<(String, i64)> = all.iter().map(|v| (v.id.clone(), from(v))).collect();
+    let (tx, rx) = mpsc::unbounded_channel();
+    // Unbounded on purpose: the rows are read at full speed whatever the
+    // client's pace, so a slow client holds memory (at most the body, as
+    // before) but never a read connection or SQLite's WAL snapshot.
+    tokio::spawn(stream_items(
+        st.db.sync_reader.clone(),
+        from,
+        envelopes,
+        head,
+        tail,
+        tx,
+    ));
+    let body = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|chunk| (chunk, rx))
+    });
+    Ok((
+        [(header::CONTENT_TYPE, "application/json")],
+        Body::from_stream(body),
+    )
+        .into_response())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::{json_str, needs_escape};
+
+    #[test]
+    fn strings_are_written_as_serde_json_writes_them() {
+        let long_plain = "eyJhbGciOiJkaXIifQ..abc_-".repeat(9);
+        for s in [
+            "",
+            "plain",
+            long_plain.as_str(),
+            "quote\"inside",
+            "back\\slash",
+            "tab\tand\u{1}control",
+            "ünïcödé \u{7f} and more than thirty-two bytes before the \"quote",
+        ] {
+            let mut ours = Vec::new();
+            json_str(&mut ours, s).unwrap();
+            assert_eq!(ours, serde_json::to_vec(s).unwrap(), "{s:?}");
         }
-        .fetch(&st.db.pool);
-        while let Some(r) = rows.try_next().await? {
-            if !first {
-                buf.push(b',');
-            }
-            first = false;
-            serde_json::to_writer(&mut buf, &item_ref(&r)?).map_err(|_| ApiError::internal())?;
-        }
+        assert!(!needs_escape(long_plain.as_bytes()));
+        assert!(needs_escape(format!("{long_plain}\n").as_bytes()));
     }
-    buf.push(b']');
-    field(&mut buf, "attachments", &attachments, false)?;
-    field(&mut buf, "removed", &removed, false)?;
-    buf.push(b'}');
-    Ok(([(header::CONTENT_TYPE, "application/json")], buf))
 }
