@@ -4,9 +4,9 @@
 //! sqlx runs every SQLite connection on a worker thread and sends each row
 //! to the async task through a channel, after copying every column
 //! (`sqlite3_value_dup`, one or two mallocs each); the task frees them on
-//! the other thread. For 10 000 items that was ~80 ms of CPU on the worker
-//! alone, mostly malloc, mutex and futex wake-ups, against ~12 ms for the
-//! same SELECT in the sqlite3 shell (perf, docs/BENCHMARKS.md § Server,
+//! the other thread. For 10 000 items that was 70-80 ms of CPU on the worker
+//! alone, mostly malloc, mutex and futex wake-ups, against 13-32 ms for
+//! the same SELECT in the sqlite3 shell (perf, docs/BENCHMARKS.md § Server,
 //! 2026-12-03). Here the caller borrows each column where SQLite keeps it
 //! and writes it into the response, on one thread, with no copy per row.
 //!
