@@ -115,7 +115,8 @@ impl Decryptor {
     /// Bytes a push must supply before the stream is at a chunk boundary
     /// again (the rest of the header, or of a partly received chunk; 0 at a
     /// boundary or after a failure). See [`Self::push_whole_chunks`].
-    #[cfg(target_arch = "wasm32")]
+    // Only the browser build (src/wasm/) uses it; the strength module has no stream API.
+    #[cfg(all(target_arch = "wasm32", not(feature = "strength")))]
     pub(crate) fn to_boundary(&self) -> usize {
         match &self.state {
             State::Header { .. } => HEADER_LEN.saturating_sub(self.pending.len()),
@@ -131,7 +132,8 @@ impl Decryptor {
     /// opens them from a JavaScript array in WebCrypto): `open` gets each
     /// one's cipher and index, in order. Only in the body, at a chunk
     /// boundary; a failure fails the stream, as in [`Self::push_with`].
-    #[cfg(target_arch = "wasm32")]
+    // Only the browser build (src/wasm/) uses it; the strength module has no stream API.
+    #[cfg(all(target_arch = "wasm32", not(feature = "strength")))]
     pub(crate) fn push_whole_chunks(
         &mut self,
         count: usize,

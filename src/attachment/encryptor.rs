@@ -101,7 +101,8 @@ impl Encryptor {
     /// Bytes a push must supply before the stream is at a chunk boundary
     /// again (0 when it is). The browser build feeds them through
     /// [`Self::push_with`], then whole chunks through [`Self::push_whole_chunks`].
-    #[cfg(target_arch = "wasm32")]
+    // Only the browser build (src/wasm/) uses it; the strength module has no stream API.
+    #[cfg(all(target_arch = "wasm32", not(feature = "strength")))]
     pub(crate) fn to_boundary(&self) -> usize {
         if self.pending.is_empty() {
             0
@@ -113,7 +114,8 @@ impl Encryptor {
     /// `count` whole chunks whose bytes the caller holds elsewhere (the
     /// browser build seals them from a JavaScript array in WebCrypto): `seal`
     /// gets each one's cipher and index, in order. Only at a chunk boundary.
-    #[cfg(target_arch = "wasm32")]
+    // Only the browser build (src/wasm/) uses it; the strength module has no stream API.
+    #[cfg(all(target_arch = "wasm32", not(feature = "strength")))]
     pub(crate) fn push_whole_chunks(
         &mut self,
         count: usize,
