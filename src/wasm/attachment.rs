@@ -129,7 +129,8 @@ impl AttachmentEncryptor {
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "Uint8Array")] plaintext: JsValue,
     ) -> Promise {
-        self.start(Some(&bytes_of(plaintext)))
+        bytes_of(plaintext)
+            .and_then(|p| self.start(Some(&p)))
             .unwrap_or_else(rejected)
     }
 
@@ -242,7 +243,8 @@ impl AttachmentDecryptor {
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "Uint8Array")] ciphertext: JsValue,
     ) -> Promise {
-        self.start(Some(&bytes_of(ciphertext)))
+        bytes_of(ciphertext)
+            .and_then(|c| self.start(Some(&c)))
             .unwrap_or_else(rejected)
     }
 
@@ -287,10 +289,16 @@ impl AttachmentDecryptor {
     }
 }
 
-/// A push's input as a `Uint8Array` (any other buffer source is viewed as one).
-fn bytes_of(v: JsValue) -> Uint8Array {
-    v.dyn_into::<Uint8Array>()
-        .unwrap_or_else(|v| Uint8Array::new(&v))
+/// A push's input as a `Uint8Array`: the array itself, or what
+/// `new Uint8Array(x)` makes of an ArrayBuffer or array (as the `Vec<u8>`
+/// parameter this replaced accepted). Anything that is not an object (a
+/// number would make an array of that many zeros) is refused.
+fn bytes_of(v: JsValue) -> Result<Uint8Array, JsError> {
+    if !v.is_object() {
+        return Err(JsError::new("pushAsync: expected a Uint8Array"));
+    }
+    Ok(v.dyn_into::<Uint8Array>()
+        .unwrap_or_else(|v| Uint8Array::new(&v)))
 }
 
 /// What the core's framing does with a chunk whose bytes are in WASM.

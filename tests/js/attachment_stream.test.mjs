@@ -150,3 +150,26 @@ test('the WebCrypto path refuses tampering, truncation, trailing data and a wron
   await assert.rejects(d.pushAsync(new Uint8Array(1)), /failed authentication/);
   assert.throws(() => d.finish(), /failed authentication/);
 });
+
+test('pushAsync reads its argument during the call: the caller may reuse the array at once', async () => {
+  const key = bv.AttachmentKey.generate();
+  const data = random(4 * CHUNK + 77);
+  const enc = new bv.AttachmentEncryptor(key, ...ids);
+  const buf = new Uint8Array(CHUNK + 300);
+  const pending = [];
+  for (let o = 0; o < data.length; o += buf.length) {
+    const piece = data.subarray(o, o + buf.length);
+    buf.set(piece);
+    pending.push(enc.pushAsync(buf.subarray(0, piece.length)));
+    buf.fill(0xee);   // overwritten before the push is awaited
+    await pending.at(-1);
+  }
+  const parts = [...await Promise.all(pending), await enc.finishAsync()];
+  const ct = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let off = 0;
+  for (const p of parts) { ct.set(p, off); off += p.length; }
+  const dec = new bv.AttachmentDecryptor(key, ...ids);
+  assert.deepEqual(new Uint8Array([...dec.push(ct), ...dec.finish()]), data);
+  // Not an array at all: refused, not read as `new Uint8Array(5)`.
+  await assert.rejects(new bv.AttachmentEncryptor(key, ...ids).pushAsync(5), /expected a Uint8Array/);
+});
