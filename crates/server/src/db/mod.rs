@@ -75,7 +75,7 @@ pub struct Db {
 /// A native (non-`Any`) read pool for the item rows of a sync: 10 000 items
 /// are ~11 MB. Through `Any` every row is copied once more into an `AnyRow`
 /// (8 allocations per row); PostgreSQL rows lend `&str` straight from the
-/// driver's buffer, SQLite's are read through its C API ([`sqlite_rows`])
+/// driver's buffer, SQLite's are read by rusqlite on the same connection ([`sqlite_rows`])
 /// (docs/BENCHMARKS.md § Server, 2026-12-03).
 #[derive(Clone, Debug)]
 pub enum SyncReader {

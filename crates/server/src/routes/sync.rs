@@ -165,7 +165,7 @@ impl ItemCols for PgRow {
     }
 }
 
-impl ItemCols for sqlite_rows::Row<'_> {
+impl ItemCols for sqlite_rows::Row<'_, '_> {
     fn text(&self, i: usize) -> Result<&str, sqlx::Error> {
         sqlite_rows::Row::text(self, i)
     }
