@@ -11,7 +11,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 
-use crate::db::{next_seq, now, Db, Tx};
+use crate::db::write_conn::{Arg, WriteConn};
+use crate::db::{now, Db, Tx};
 
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
@@ -68,14 +69,19 @@ pub fn entry_hash(e: &Entry) -> String {
 /// Appends inside the caller's write transaction, so the entry commits with
 /// the change it describes (or not at all).
 pub async fn append(tx: &mut Tx, ev: Event<'_>) -> Result<(), sqlx::Error> {
-    let seq = next_seq(tx).await?;
-    let prev: Option<String> =
-        sqlx::query("SELECT hash FROM audit WHERE chain = $1 ORDER BY seq DESC LIMIT 1")
-            .bind(&ev.chain)
-            .fetch_optional(&mut **tx)
-            .await?
-            .map(|r| r.try_get("hash"))
-            .transpose()?;
+    append_to(&mut WriteConn::Any(tx), ev).await
+}
+
+/// [`append`] on any write connection (group commit's included).
+pub async fn append_to(w: &mut WriteConn<'_>, ev: Event<'_>) -> Result<(), sqlx::Error> {
+    let seq = w.next_seq().await?;
+    let prev: Option<String> = w
+        .fetch_optional(
+            "SELECT hash FROM audit WHERE chain = $1 ORDER BY seq DESC LIMIT 1",
+            &[Arg::Text(&ev.chain)],
+            |r| r.text(0),
+        )
+        .await?;
     let mut e = Entry {
         seq,
         chain: ev.chain,
@@ -89,21 +95,22 @@ pub async fn append(tx: &mut Tx, ev: Event<'_>) -> Result<(), sqlx::Error> {
         hash: String::new(),
     };
     e.hash = entry_hash(&e);
-    sqlx::query(
+    w.execute(
         "INSERT INTO audit (seq, chain, time, actor, action, object, client, outcome, prev_hash, hash) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        &[
+            Arg::Int(e.seq),
+            Arg::Text(&e.chain),
+            Arg::Int(e.time),
+            Arg::Text(&e.actor),
+            Arg::Text(&e.action),
+            Arg::Text(&e.object),
+            Arg::Text(&e.client),
+            Arg::Text(&e.outcome),
+            Arg::Text(&e.prev_hash),
+            Arg::Text(&e.hash),
+        ],
     )
-    .bind(e.seq)
-    .bind(&e.chain)
-    .bind(e.time)
-    .bind(&e.actor)
-    .bind(&e.action)
-    .bind(&e.object)
-    .bind(&e.client)
-    .bind(&e.outcome)
-    .bind(&e.prev_hash)
-    .bind(&e.hash)
-    .execute(&mut **tx)
     .await?;
     Ok(())
 }

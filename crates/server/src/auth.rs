@@ -14,6 +14,7 @@ use subtle::ConstantTimeEq;
 use crate::app::AppState;
 use crate::audit::{self, vault_chain, Event};
 use crate::db::now;
+use crate::db::write_conn::{Arg, WriteConn};
 use crate::error::{ApiError, ApiResult};
 use crate::roles::Role;
 use crate::validate::sha256_hex;
@@ -100,6 +101,26 @@ impl FromRequestParts<AppState> for AccountAuth {
     }
 }
 
+const MEMBER_ROLE: &str = "SELECT role FROM members WHERE vault_id = $1 AND account_id = $2";
+const TOKEN_ROLE: &str = "SELECT role FROM token_grants WHERE vault_id = $1 AND token_id = $2";
+
+/// [`role_in`] inside a write (group commit's connection included).
+pub async fn role_in_tx(
+    w: &mut WriteConn<'_>,
+    who: &Principal,
+    vault_id: &str,
+) -> Result<Option<Role>, sqlx::Error> {
+    let (sql, id) = match who {
+        Principal::Account { id, .. } => (MEMBER_ROLE, id),
+        Principal::Token { id } => (TOKEN_ROLE, id),
+    };
+    Ok(
+        w.fetch_optional(sql, &[Arg::Text(vault_id), Arg::Text(id)], |r| r.text(0))
+            .await?
+            .and_then(|r| Role::parse(&r)),
+    )
+}
+
 /// The caller's role in a vault, if any.
 pub async fn role_in<'e, E>(
     exec: E,
@@ -111,14 +132,14 @@ where
 {
     let row = match who {
         Principal::Account { id, .. } => {
-            sqlx::query("SELECT role FROM members WHERE vault_id = $1 AND account_id = $2")
+            sqlx::query(MEMBER_ROLE)
                 .bind(vault_id)
                 .bind(id)
                 .fetch_optional(exec)
                 .await?
         }
         Principal::Token { id } => {
-            sqlx::query("SELECT role FROM token_grants WHERE vault_id = $1 AND token_id = $2")
+            sqlx::query(TOKEN_ROLE)
                 .bind(vault_id)
                 .bind(id)
                 .fetch_optional(exec)

@@ -15,9 +15,11 @@ use sqlx::{Any, AnyPool, PgPool, Row, SqlitePool, Transaction};
 
 pub mod group_commit;
 pub mod sqlite_rows;
+pub mod write_conn;
 
 use crate::error::ApiResult;
 use group_commit::{GroupCommit, JobFuture};
+use write_conn::WriteConn;
 
 /// Which database the `Any` pool talks to; decides only how a write
 /// transaction is opened.
@@ -165,7 +167,12 @@ impl Db {
             // of polling the file lock in busy_timeout's sleeps (up to 100 ms
             // each, sqlite3.c sqliteDefaultBusyCallback), which capped the
             // write rate and made the p99 latency hundreds of ms.
-            let writer = sqlite_pool(1, sync).connect_with(opts.clone()).await?;
+            // No ping before handing the connection out: it is a local file,
+            // and group commit acquires it as its lock once per batch.
+            let writer = sqlite_pool(1, sync)
+                .test_before_acquire(false)
+                .connect_with(opts.clone())
+                .await?;
             let pool = sqlite_pool(8, sync).connect_with(opts).await?;
             (pool, writer)
         } else {
@@ -176,7 +183,13 @@ impl Db {
                 .await?;
             (pool.clone(), pool)
         };
-        let group = (backend == Backend::Sqlite).then(|| GroupCommit::start(writer.clone()));
+        let group = match backend {
+            Backend::Sqlite => Some(GroupCommit::start(
+                writer.clone(),
+                open_group_writer(url, sync)?,
+            )),
+            Backend::Postgres => None,
+        };
         let sync_reader = match backend {
             Backend::Sqlite => SyncReader::Sqlite(
                 SqlitePoolOptions::new()
@@ -255,16 +268,43 @@ impl Db {
     pub async fn write<T, F>(&self, f: F) -> ApiResult<T>
     where
         T: Send + 'static,
-        F: for<'c> FnOnce(&'c mut Tx, i64) -> JobFuture<'c, T> + Send + 'static,
+        F: for<'c> FnOnce(WriteConn<'c>, i64) -> JobFuture<'c, T> + Send + 'static,
     {
         if let Some(group) = &self.group {
             return group.write(f).await;
         }
         let (mut tx, seq) = self.write_tx().await?;
-        let v = f(&mut tx, seq).await?;
+        let v = f(WriteConn::Any(&mut tx), seq).await?;
         tx.commit().await?;
         Ok(v)
     }
+}
+
+/// Group commit's own connection to the database file (`group_commit.rs`),
+/// with the pragmas of [`sqlite_pool`]. The file exists by now: the pools
+/// opened (and with `mode=rwc`, created) it.
+fn open_group_writer(url: &str, sync: SqliteSync) -> Result<rusqlite::Connection, DbInitError> {
+    let path = SqliteConnectOptions::from_str(url)?
+        .get_filename()
+        .to_path_buf();
+    let err = |e| DbInitError::Sqlx(sqlite_rows::sqlite_error(e));
+    let conn = rusqlite::Connection::open_with_flags(
+        path,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(err)?;
+    conn.pragma_update_and_check(None, "journal_mode", "WAL", |_| Ok(()))
+        .map_err(err)?;
+    for pragma in [
+        sync.pragma(),
+        "PRAGMA busy_timeout = 10000",
+        "PRAGMA foreign_keys = ON",
+    ] {
+        conn.execute_batch(pragma).map_err(err)?;
+    }
+    // Every statement of every write kind, with room to spare.
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(conn)
 }
 
 fn sqlite_pool(max: u32, sync: SqliteSync) -> AnyPoolOptions {

@@ -30,7 +30,7 @@ fn column_error(i: usize, what: &str) -> sqlx::Error {
     }
 }
 
-fn sqlite_error(e: rusqlite::Error) -> sqlx::Error {
+pub(crate) fn sqlite_error(e: rusqlite::Error) -> sqlx::Error {
     sqlx::Error::Protocol(format!("sqlite: {e}"))
 }
 

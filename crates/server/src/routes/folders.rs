@@ -11,7 +11,8 @@ use utoipa::ToSchema;
 
 use crate::app::AppState;
 use crate::auth::Principal;
-use crate::db::{now, Tx};
+use crate::db::now;
+use crate::db::write_conn::{Arg, WriteConn};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiQuery, ClientAddr};
 use crate::roles::Role;
@@ -49,15 +50,26 @@ pub fn folder_from_row(r: &sqlx::any::AnyRow) -> Result<FolderView, sqlx::Error>
     })
 }
 
-async fn load(tx: &mut Tx, vault: &str, id: &str) -> Result<Option<FolderView>, sqlx::Error> {
-    sqlx::query("SELECT vault_id, id, envelope, revision, updated_at, seq FROM folders WHERE vault_id = $1 AND id = $2")
-        .bind(vault)
-        .bind(id)
-        .fetch_optional(&mut **tx)
-        .await?
-        .as_ref()
-        .map(folder_from_row)
-        .transpose()
+async fn load(
+    w: &mut WriteConn<'_>,
+    vault: &str,
+    id: &str,
+) -> Result<Option<FolderView>, sqlx::Error> {
+    w.fetch_optional(
+        "SELECT vault_id, id, envelope, revision, updated_at, seq FROM folders WHERE vault_id = $1 AND id = $2",
+        &[Arg::Text(vault), Arg::Text(id)],
+        |r| {
+            Ok(FolderView {
+                vault_id: r.text(0)?,
+                id: r.text(1)?,
+                envelope: r.text(2)?,
+                revision: r.int(3)?,
+                updated_at: r.int(4)?,
+                seq: r.int(5)?,
+            })
+        },
+    )
+    .await
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -94,20 +106,23 @@ async fn create(
     validate::id("id", &req.id)?;
     validate::envelope("envelope", &req.envelope, MAX_SMALL_ENVELOPE)?;
     let t = target(&vault, "folder.create", &req.id);
-    let view = vault_write(&st, &who, client, t, move |tx, seq| {
+    let view = vault_write(&st, &who, client, t, move |mut w, seq| {
         Box::pin(async move {
-            if let Some(cur) = load(tx, &vault, &req.id).await? {
+            if let Some(cur) = load(&mut w, &vault, &req.id).await? {
                 return Err(ApiError::stale(json!(cur)));
             }
             let t = now();
-            sqlx::query("INSERT INTO folders (vault_id, id, envelope, revision, seq, updated_at) VALUES ($1, $2, $3, 1, $4, $5)")
-                .bind(&vault)
-                .bind(&req.id)
-                .bind(&req.envelope)
-                .bind(seq)
-                .bind(t)
-                .execute(&mut **tx)
-                .await?;
+            w.execute(
+                "INSERT INTO folders (vault_id, id, envelope, revision, seq, updated_at) VALUES ($1, $2, $3, 1, $4, $5)",
+                &[
+                    Arg::Text(&vault),
+                    Arg::Text(&req.id),
+                    Arg::Text(&req.envelope),
+                    Arg::Int(seq),
+                    Arg::Int(t),
+                ],
+            )
+            .await?;
             Ok(FolderView {
                 vault_id: vault,
                 id: req.id,
@@ -133,9 +148,17 @@ async fn update(
     validate::id("folder", &folder)?;
     validate::envelope("envelope", &req.envelope, MAX_SMALL_ENVELOPE)?;
     let t = target(&vault, "folder.update", &folder);
-    let view = vault_write(&st, &who, client, t, move |tx, seq| {
+    let view = vault_write(&st, &who, client, t, move |mut w, seq| {
         Box::pin(async move {
-            write_folder(tx, &vault, &folder, req.base_revision, &req.envelope, seq).await
+            write_folder(
+                &mut w,
+                &vault,
+                &folder,
+                req.base_revision,
+                &req.envelope,
+                seq,
+            )
+            .await
         })
     })
     .await?;
@@ -143,7 +166,7 @@ async fn update(
 }
 
 pub async fn write_folder(
-    tx: &mut Tx,
+    w: &mut WriteConn<'_>,
     vault: &str,
     folder: &str,
     base: i64,
@@ -151,20 +174,21 @@ pub async fn write_folder(
     seq: i64,
 ) -> ApiResult<FolderView> {
     let t = now();
-    let n = sqlx::query(
-        "UPDATE folders SET envelope = $1, revision = revision + 1, seq = $2, updated_at = $3 \
-         WHERE vault_id = $4 AND id = $5 AND revision = $6",
-    )
-    .bind(envelope)
-    .bind(seq)
-    .bind(t)
-    .bind(vault)
-    .bind(folder)
-    .bind(base)
-    .execute(&mut **tx)
-    .await?
-    .rows_affected();
-    match load(tx, vault, folder).await? {
+    let n = w
+        .execute(
+            "UPDATE folders SET envelope = $1, revision = revision + 1, seq = $2, updated_at = $3 \
+             WHERE vault_id = $4 AND id = $5 AND revision = $6",
+            &[
+                Arg::Text(envelope),
+                Arg::Int(seq),
+                Arg::Int(t),
+                Arg::Text(vault),
+                Arg::Text(folder),
+                Arg::Int(base),
+            ],
+        )
+        .await?;
+    match load(w, vault, folder).await? {
         Some(cur) if n == 1 => Ok(cur),
         Some(cur) => Err(ApiError::stale(json!(cur))),
         None => Err(ApiError::not_found("folder")),
@@ -181,29 +205,25 @@ async fn remove(
     validate::id("vault", &vault)?;
     validate::id("folder", &folder)?;
     let t = target(&vault, "folder.delete", &folder);
-    vault_write(&st, &who, client, t, move |tx, seq| {
+    vault_write(&st, &who, client, t, move |mut w, seq| {
         Box::pin(async move {
-            let n = sqlx::query(
-                "DELETE FROM folders WHERE vault_id = $1 AND id = $2 AND revision = $3",
-            )
-            .bind(&vault)
-            .bind(&folder)
-            .bind(q.base_revision)
-            .execute(&mut **tx)
-            .await?
-            .rows_affected();
+            let n = w
+                .execute(
+                    "DELETE FROM folders WHERE vault_id = $1 AND id = $2 AND revision = $3",
+                    &[Arg::Text(&vault), Arg::Text(&folder), Arg::Int(q.base_revision)],
+                )
+                .await?;
             if n != 1 {
-                return Err(match load(tx, &vault, &folder).await? {
+                return Err(match load(&mut w, &vault, &folder).await? {
                     Some(cur) => ApiError::stale(json!(cur)),
                     None => ApiError::not_found("folder"),
                 });
             }
-            sqlx::query("INSERT INTO tombstones (seq, kind, vault_id, object_id, account_id) VALUES ($1, 'folder', $2, $3, NULL)")
-                .bind(seq)
-                .bind(&vault)
-                .bind(&folder)
-                .execute(&mut **tx)
-                .await?;
+            w.execute(
+                "INSERT INTO tombstones (seq, kind, vault_id, object_id, account_id) VALUES ($1, 'folder', $2, $3, NULL)",
+                &[Arg::Int(seq), Arg::Text(&vault), Arg::Text(&folder)],
+            )
+            .await?;
             Ok(())
         })
     })

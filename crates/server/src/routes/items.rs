@@ -13,7 +13,8 @@ use utoipa::ToSchema;
 
 use crate::app::AppState;
 use crate::auth::{authorize, Principal};
-use crate::db::{now, Tx};
+use crate::db::now;
+use crate::db::write_conn::{Arg, WRow, WriteConn};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiQuery, ClientAddr};
 use crate::roles::Role;
@@ -82,8 +83,40 @@ where
         .transpose()
 }
 
-async fn stale_or_missing(tx: &mut Tx, vault: &str, item: &str) -> ApiError {
-    match load_item(&mut **tx, vault, item).await {
+/// A row of `ITEM_COLUMNS`, by position.
+fn item_from_wrow(r: &WRow<'_, '_>) -> Result<ItemView, sqlx::Error> {
+    Ok(ItemView {
+        vault_id: r.text(0)?,
+        id: r.text(1)?,
+        envelope: r.text(2)?,
+        revision: r.int(3)?,
+        created_at: r.int(4)?,
+        updated_at: r.int(5)?,
+        trashed_at: r.opt_int(6)?,
+        seq: r.int(7)?,
+    })
+}
+
+const LOAD_ITEM: &str =
+    "SELECT vault_id, id, envelope, revision, created_at, updated_at, trashed_at, seq \
+     FROM items WHERE vault_id = $1 AND id = $2";
+
+/// [`load_item`] inside a write.
+pub async fn load_item_in(
+    w: &mut WriteConn<'_>,
+    vault: &str,
+    item: &str,
+) -> Result<Option<ItemView>, sqlx::Error> {
+    w.fetch_optional(
+        LOAD_ITEM,
+        &[Arg::Text(vault), Arg::Text(item)],
+        item_from_wrow,
+    )
+    .await
+}
+
+async fn stale_or_missing(w: &mut WriteConn<'_>, vault: &str, item: &str) -> ApiError {
+    match load_item_in(w, vault, item).await {
         Ok(Some(cur)) => ApiError::stale(json!(cur)),
         Ok(None) => ApiError::not_found("item"),
         Err(e) => e.into(),
@@ -130,22 +163,23 @@ async fn create(
 ) -> ApiResult<(StatusCode, Json<ItemView>)> {
     validate::envelope("envelope", &req.envelope, MAX_ITEM_ENVELOPE)?;
     let t = target(&vault, &req.id, "item.create")?;
-    let view = vault_write(&st, &who, client, t, move |tx, seq| {
+    let view = vault_write(&st, &who, client, t, move |mut w, seq| {
         Box::pin(async move {
-            if let Some(cur) = load_item(&mut **tx, &vault, &req.id).await? {
+            if let Some(cur) = load_item_in(&mut w, &vault, &req.id).await? {
                 return Err(ApiError::stale(json!(cur)));
             }
             let t = now();
-            sqlx::query(
+            w.execute(
                 "INSERT INTO items (vault_id, id, envelope, revision, seq, created_at, updated_at, trashed_at) \
                  VALUES ($1, $2, $3, 1, $4, $5, $5, NULL)",
+                &[
+                    Arg::Text(&vault),
+                    Arg::Text(&req.id),
+                    Arg::Text(&req.envelope),
+                    Arg::Int(seq),
+                    Arg::Int(t),
+                ],
             )
-            .bind(&vault)
-            .bind(&req.id)
-            .bind(&req.envelope)
-            .bind(seq)
-            .bind(t)
-            .execute(&mut **tx)
             .await?;
             Ok(ItemView {
                 vault_id: vault,
@@ -190,53 +224,58 @@ async fn read(
 /// Replaces the envelope if the item is still at `base_revision`; the old
 /// envelope goes to history, trimmed to the last HISTORY_LEN.
 pub async fn write_envelope(
-    tx: &mut Tx,
+    w: &mut WriteConn<'_>,
     vault: &str,
     item: &str,
     base: i64,
     envelope: &str,
     seq: i64,
 ) -> ApiResult<ItemView> {
-    let old = load_item(&mut **tx, vault, item)
+    let old = load_item_in(w, vault, item)
         .await?
         .ok_or_else(|| ApiError::not_found("item"))?;
     if old.revision != base {
         return Err(ApiError::stale(json!(old)));
     }
     let t = now();
-    let n = sqlx::query(
-        "UPDATE items SET envelope = $1, revision = revision + 1, seq = $2, updated_at = $3 \
-         WHERE vault_id = $4 AND id = $5 AND revision = $6",
-    )
-    .bind(envelope)
-    .bind(seq)
-    .bind(t)
-    .bind(vault)
-    .bind(item)
-    .bind(base)
-    .execute(&mut **tx)
-    .await?
-    .rows_affected();
-    if n != 1 {
-        return Err(stale_or_missing(tx, vault, item).await);
-    }
-    sqlx::query("INSERT INTO item_history (vault_id, item_id, revision, envelope, created_at) VALUES ($1, $2, $3, $4, $5)")
-        .bind(vault)
-        .bind(item)
-        .bind(old.revision)
-        .bind(&old.envelope)
-        .bind(old.updated_at)
-        .execute(&mut **tx)
+    let n = w
+        .execute(
+            "UPDATE items SET envelope = $1, revision = revision + 1, seq = $2, updated_at = $3 \
+             WHERE vault_id = $4 AND id = $5 AND revision = $6",
+            &[
+                Arg::Text(envelope),
+                Arg::Int(seq),
+                Arg::Int(t),
+                Arg::Text(vault),
+                Arg::Text(item),
+                Arg::Int(base),
+            ],
+        )
         .await?;
+    if n != 1 {
+        return Err(stale_or_missing(w, vault, item).await);
+    }
+    w.execute(
+        "INSERT INTO item_history (vault_id, item_id, revision, envelope, created_at) VALUES ($1, $2, $3, $4, $5)",
+        &[
+            Arg::Text(vault),
+            Arg::Text(item),
+            Arg::Int(old.revision),
+            Arg::Text(&old.envelope),
+            Arg::Int(old.updated_at),
+        ],
+    )
+    .await?;
     // Nothing to trim until the item has had more than HISTORY_LEN revisions.
     if old.revision > HISTORY_LEN {
-        sqlx::query(
+        w.execute(
             "DELETE FROM item_history WHERE vault_id = $1 AND item_id = $2 AND revision <= $3",
+            &[
+                Arg::Text(vault),
+                Arg::Text(item),
+                Arg::Int(old.revision - HISTORY_LEN),
+            ],
         )
-        .bind(vault)
-        .bind(item)
-        .bind(old.revision - HISTORY_LEN)
-        .execute(&mut **tx)
         .await?;
     }
     Ok(ItemView {
@@ -257,9 +296,9 @@ async fn update(
 ) -> ApiResult<Json<ItemView>> {
     validate::envelope("envelope", &req.envelope, MAX_ITEM_ENVELOPE)?;
     let t = target(&vault, &item, "item.update")?;
-    let view = vault_write(&st, &who, client, t, move |tx, seq| {
+    let view = vault_write(&st, &who, client, t, move |mut w, seq| {
         Box::pin(async move {
-            write_envelope(tx, &vault, &item, req.base_revision, &req.envelope, seq).await
+            write_envelope(&mut w, &vault, &item, req.base_revision, &req.envelope, seq).await
         })
     })
     .await?;
@@ -277,26 +316,27 @@ async fn set_trashed(
 ) -> ApiResult<Json<ItemView>> {
     let action = if trash { "item.trash" } else { "item.restore" };
     let t = target(&vault, &item, action)?;
-    let view = vault_write(&st, &who, client, t, move |tx, seq| {
+    let view = vault_write(&st, &who, client, t, move |mut w, seq| {
         Box::pin(async move {
             let t = now();
-            let n = sqlx::query(
-                "UPDATE items SET trashed_at = $1, revision = revision + 1, seq = $2, updated_at = $3 \
-                 WHERE vault_id = $4 AND id = $5 AND revision = $6",
-            )
-            .bind(if trash { Some(t) } else { None })
-            .bind(seq)
-            .bind(t)
-            .bind(&vault)
-            .bind(&item)
-            .bind(base)
-            .execute(&mut **tx)
-            .await?
-            .rows_affected();
+            let n = w
+                .execute(
+                    "UPDATE items SET trashed_at = $1, revision = revision + 1, seq = $2, updated_at = $3 \
+                     WHERE vault_id = $4 AND id = $5 AND revision = $6",
+                    &[
+                        Arg::OptInt(if trash { Some(t) } else { None }),
+                        Arg::Int(seq),
+                        Arg::Int(t),
+                        Arg::Text(&vault),
+                        Arg::Text(&item),
+                        Arg::Int(base),
+                    ],
+                )
+                .await?;
             if n != 1 {
-                return Err(stale_or_missing(tx, &vault, &item).await);
+                return Err(stale_or_missing(&mut w, &vault, &item).await);
             }
-            load_item(&mut **tx, &vault, &item)
+            load_item_in(&mut w, &vault, &item)
                 .await?
                 .ok_or_else(|| ApiError::not_found("item"))
         })
@@ -334,9 +374,9 @@ async fn purge(
     ApiQuery(q): ApiQuery<BaseRevision>,
 ) -> ApiResult<StatusCode> {
     let t = target(&vault, &item, "item.purge")?;
-    let files = vault_write(&st, &who, client, t, move |tx, seq| {
+    let files = vault_write(&st, &who, client, t, move |mut w, seq| {
         Box::pin(async move {
-            let cur = load_item(&mut **tx, &vault, &item)
+            let cur = load_item_in(&mut w, &vault, &item)
                 .await?
                 .ok_or_else(|| ApiError::not_found("item"))?;
             if cur.revision != q.base_revision {
@@ -348,7 +388,7 @@ async fn purge(
                     "move the item to the trash before deleting it",
                 ));
             }
-            Ok(purge_rows(tx, &vault, &item, seq).await?)
+            Ok(purge_rows(&mut w, &vault, &item, seq).await?)
         })
     })
     .await?;
@@ -357,37 +397,30 @@ async fn purge(
 }
 
 pub async fn purge_rows(
-    tx: &mut Tx,
+    w: &mut WriteConn<'_>,
     vault: &str,
     item: &str,
     seq: i64,
 ) -> Result<Vec<String>, sqlx::Error> {
-    let files: Vec<String> =
-        sqlx::query("SELECT file FROM attachments WHERE vault_id = $1 AND item_id = $2")
-            .bind(vault)
-            .bind(item)
-            .fetch_all(&mut **tx)
-            .await?
-            .iter()
-            .map(|r| r.try_get("file"))
-            .collect::<Result<_, _>>()?;
+    let files = w
+        .fetch_all(
+            "SELECT file FROM attachments WHERE vault_id = $1 AND item_id = $2",
+            &[Arg::Text(vault), Arg::Text(item)],
+            |r| r.text(0),
+        )
+        .await?;
     for sql in [
         "DELETE FROM attachments WHERE vault_id = $1 AND item_id = $2",
         "DELETE FROM item_history WHERE vault_id = $1 AND item_id = $2",
         "DELETE FROM items WHERE vault_id = $1 AND id = $2",
     ] {
-        sqlx::query(sql)
-            .bind(vault)
-            .bind(item)
-            .execute(&mut **tx)
-            .await?;
+        w.execute(sql, &[Arg::Text(vault), Arg::Text(item)]).await?;
     }
-    sqlx::query("INSERT INTO tombstones (seq, kind, vault_id, object_id, account_id) VALUES ($1, 'item', $2, $3, NULL)")
-        .bind(seq)
-        .bind(vault)
-        .bind(item)
-        .execute(&mut **tx)
-        .await?;
+    w.execute(
+        "INSERT INTO tombstones (seq, kind, vault_id, object_id, account_id) VALUES ($1, 'item', $2, $3, NULL)",
+        &[Arg::Int(seq), Arg::Text(vault), Arg::Text(item)],
+    )
+    .await?;
     Ok(files)
 }
 

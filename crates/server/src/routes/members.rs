@@ -20,6 +20,7 @@ use crate::app::AppState;
 use crate::audit::{self, vault_chain, Event};
 use crate::auth::{authorize, Principal};
 use crate::db::next_seq;
+use crate::db::write_conn::WriteConn;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiQuery, ClientAddr};
 use crate::roles::Role;
@@ -402,11 +403,12 @@ async fn rotate(
     }
     // Any stale item or folder aborts the whole rotation (the transaction is
     // dropped, so nothing above is kept).
+    let mut w = WriteConn::Any(&mut tx);
     for (id, it) in &req.items {
-        write_envelope(&mut tx, &vault, id, it.base_revision, &it.envelope, seq).await?;
+        write_envelope(&mut w, &vault, id, it.base_revision, &it.envelope, seq).await?;
     }
     for (id, f) in &req.folders {
-        write_folder(&mut tx, &vault, id, f.base_revision, &f.envelope, seq).await?;
+        write_folder(&mut w, &vault, id, f.base_revision, &f.envelope, seq).await?;
     }
     // The snapshot is sealed under the old vault key; the client uploads a
     // fresh one (base_revision 0) after the rotation.

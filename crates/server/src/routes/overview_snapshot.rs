@@ -13,6 +13,7 @@ use utoipa::ToSchema;
 
 use crate::app::AppState;
 use crate::auth::{authorize, Principal};
+use crate::db::write_conn::{Arg, WriteConn};
 use crate::db::{now, Tx};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ClientAddr};
@@ -82,16 +83,14 @@ async fn read(
 }
 
 /// The stored revision, 0 when the vault has no snapshot.
-async fn current_revision(tx: &mut Tx, vault: &str) -> Result<i64, sqlx::Error> {
-    Ok(
-        sqlx::query("SELECT revision FROM overview_snapshots WHERE vault_id = $1")
-            .bind(vault)
-            .fetch_optional(&mut **tx)
-            .await?
-            .map(|r| r.try_get("revision"))
-            .transpose()?
-            .unwrap_or(0),
+async fn current_revision(w: &mut WriteConn<'_>, vault: &str) -> Result<i64, sqlx::Error> {
+    Ok(w.fetch_optional(
+        "SELECT revision FROM overview_snapshots WHERE vault_id = $1",
+        &[Arg::Text(vault)],
+        |r| r.int(0),
     )
+    .await?
+    .unwrap_or(0))
 }
 
 async fn write(
@@ -115,11 +114,11 @@ async fn write(
         action: "overview_snapshot.put",
         min: Role::Write,
     };
-    let revision = vault_write(&st, &who, client, t, move |tx, seq| {
+    let revision = vault_write(&st, &who, client, t, move |mut w, seq| {
         Box::pin(async move {
             // Writers are serialised (one write transaction at a time), so
             // the read and the write below cannot interleave with another's.
-            let cur = current_revision(tx, &vault).await?;
+            let cur = current_revision(&mut w, &vault).await?;
             if cur != req.base_revision {
                 return Err(ApiError::stale(json!({ "revision": cur })));
             }
@@ -130,14 +129,17 @@ async fn write(
                 "UPDATE overview_snapshots SET envelope = $1, revision = $2, seq = $3, updated_at = $4 \
                  WHERE vault_id = $5"
             };
-            sqlx::query(sql)
-                .bind(&req.envelope)
-                .bind(cur + 1)
-                .bind(seq)
-                .bind(now())
-                .bind(&vault)
-                .execute(&mut **tx)
-                .await?;
+            w.execute(
+                sql,
+                &[
+                    Arg::Text(&req.envelope),
+                    Arg::Int(cur + 1),
+                    Arg::Int(seq),
+                    Arg::Int(now()),
+                    Arg::Text(&vault),
+                ],
+            )
+            .await?;
             Ok(cur + 1)
         })
     })

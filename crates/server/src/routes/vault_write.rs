@@ -7,10 +7,10 @@ use crate::app::AppState;
 use crate::audit::{self, vault_chain, Event};
 use crate::auth::{authorize, Principal};
 use crate::db::group_commit::JobFuture;
-use crate::db::Tx;
+use crate::db::write_conn::WriteConn;
 use crate::error::ApiResult;
 use crate::roles::Role;
-use crate::routes::vaults::recheck;
+use crate::routes::vaults::recheck_in;
 
 /// What is being written: the audit entry's action and object.
 pub struct Target {
@@ -20,7 +20,7 @@ pub struct Target {
     pub min: Role,
 }
 
-/// Runs `change(tx, seq)` for `who` once it holds at least `t.min` in
+/// Runs `change(conn, seq)` for `who` once it holds at least `t.min` in
 /// `t.vault`; its Err (409, 404...) rolls back the change and its audit entry.
 pub async fn vault_write<T, F>(
     st: &AppState,
@@ -31,17 +31,17 @@ pub async fn vault_write<T, F>(
 ) -> ApiResult<T>
 where
     T: Send + 'static,
-    F: for<'c> FnOnce(&'c mut Tx, i64) -> JobFuture<'c, T> + Send + 'static,
+    F: for<'c> FnOnce(WriteConn<'c>, i64) -> JobFuture<'c, T> + Send + 'static,
 {
     authorize(st, who, &t.vault, t.min, t.action, &t.object, &client).await?;
     let who = who.clone();
     st.db
-        .write(move |tx, seq| {
+        .write(move |mut w, seq| {
             Box::pin(async move {
-                recheck(tx, &who, &t.vault, t.min).await?;
-                let v = change(tx, seq).await?;
-                audit::append(
-                    tx,
+                recheck_in(&mut w, &who, &t.vault, t.min).await?;
+                let v = change(w.reborrow(), seq).await?;
+                audit::append_to(
+                    &mut w,
                     Event {
                         chain: vault_chain(&t.vault),
                         actor: &who.actor(),
