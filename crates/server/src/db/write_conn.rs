@@ -225,3 +225,58 @@ impl WriteConn<'_> {
         .ok_or(sqlx::Error::RowNotFound)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    /// Binds by the number in `$N`, as sqlx does, not by order of appearance;
+    /// a `$N` without an argument is an error, not NULL.
+    #[test]
+    fn sqlite_binds_by_parameter_number() {
+        let c = rusqlite::Connection::open_in_memory().unwrap();
+        let args = [Arg::Text("a"), Arg::Int(2), Arg::OptInt(None)];
+        let row = sqlite_fetch(&c, "SELECT $2, $1, $3, $2", &args, 1, |r| {
+            Ok((r.int(0)?, r.text(1)?, r.opt_int(2)?, r.int(3)?))
+        })
+        .unwrap();
+        assert_eq!(row, [(2, "a".to_string(), None, 2)]);
+        assert!(sqlite_fetch(&c, "SELECT $4", &args, 1, |r| r.int(0)).is_err());
+        assert!(sqlite_fetch(&c, "SELECT $0", &args, 1, |r| r.int(0)).is_err());
+        assert!(sqlite_fetch(&c, "SELECT :x", &args, 1, |r| r.int(0)).is_err());
+        // Cached statements come back with fresh bindings.
+        let n = sqlite_fetch(
+            &c,
+            "SELECT $2, $1, $3, $2",
+            &[Arg::Text("b"), Arg::Int(7), Arg::OptInt(Some(1))],
+            1,
+            |r| Ok((r.int(0)?, r.text(1)?, r.opt_int(2)?)),
+        )
+        .unwrap();
+        assert_eq!(n, [(7, "b".to_string(), Some(1))]);
+    }
+
+    #[test]
+    fn sqlite_execute_counts_changes() {
+        let c = rusqlite::Connection::open_in_memory().unwrap();
+        c.execute_batch(
+            "CREATE TABLE t (k TEXT, v BIGINT); INSERT INTO t VALUES ('x', 1), ('x', 2), ('y', 3);",
+        )
+        .unwrap();
+        let n = sqlite_execute(
+            &c,
+            "UPDATE t SET v = v + $2 WHERE k = $1",
+            &[Arg::Text("x"), Arg::Int(10)],
+        )
+        .unwrap();
+        assert_eq!(n, 2);
+        let v = sqlite_fetch(&c, "SELECT v FROM t ORDER BY v", &[], usize::MAX, |r| {
+            r.int(0)
+        })
+        .unwrap();
+        assert_eq!(v, [3, 11, 12]);
+        // A row-returning statement is not an execute.
+        assert!(sqlite_execute(&c, "SELECT 1", &[]).is_err());
+    }
+}
