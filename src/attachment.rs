@@ -27,7 +27,7 @@ mod meta;
 mod range;
 
 /// The chunk cipher as the browser build's WebCrypto path sees it.
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", not(feature = "strength")))]
 pub(crate) use chunk_cipher::ChunkCipher as ChunkCipherRef;
 pub use decryptor::Decryptor;
 pub use encryptor::Encryptor;

@@ -22,10 +22,9 @@ use crate::context::Context;
 use crate::encoding::{b64u_encode, split_compact_jwe};
 use crate::secret::SecretBytes;
 use crate::{Error, Result};
-use aes_gcm::aead::AeadInOut;
-use aes_gcm::Aes256Gcm;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
+use blindvault_hot_crypto::Gcm;
 use zeroize::Zeroizing;
 
 /// Largest compact serialization accepted or produced, in bytes (1 MiB).
@@ -47,12 +46,7 @@ const IV_B64_LEN: usize = 16;
 const TAG_B64_LEN: usize = 22;
 
 /// Seals `plaintext` under `cipher` with a fresh random 96-bit nonce.
-pub(crate) fn seal(
-    cipher: &Aes256Gcm,
-    kid: &str,
-    ctx: &Context,
-    plaintext: &[u8],
-) -> Result<String> {
+pub(crate) fn seal(cipher: &Gcm, kid: &str, ctx: &Context, plaintext: &[u8]) -> Result<String> {
     let mut iv = [0u8; IV_LEN];
     crate::random::fill(&mut iv)?;
     seal_with_nonce(cipher, kid, ctx, &iv, plaintext, MAX_ENVELOPE_LEN)
@@ -140,7 +134,7 @@ pub(crate) fn assemble(header_b64: &str, iv: &[u8], ct: &[u8], tag: &[u8]) -> St
 /// authenticity. `max_len` is [`MAX_ENVELOPE_LEN`] except for the overview
 /// snapshot, which has its own limit.
 pub(crate) fn seal_with_nonce(
-    cipher: &Aes256Gcm,
+    cipher: &Gcm,
     kid: &str,
     ctx: &Context,
     iv: &[u8; IV_LEN],
@@ -154,7 +148,7 @@ pub(crate) fn seal_with_nonce(
     // place; it is zeroized if encryption fails half-way.
     let mut buf = Zeroizing::new(plaintext.to_vec());
     let tag = cipher
-        .encrypt_inout_detached(iv.into(), header_b64.as_bytes(), buf.as_mut_slice().into())
+        .seal_in_place(iv, header_b64.as_bytes(), buf.as_mut_slice())
         .map_err(|_| Error::EnvelopeTooLarge {
             actual: total,
             maximum: max_len,
@@ -175,7 +169,7 @@ pub(crate) struct Parsed<'a> {
 ///
 /// Checks run in the order SPEC.md §Envelopes lists them.
 pub(crate) fn open(
-    cipher: &Aes256Gcm,
+    cipher: &Gcm,
     kid: Option<&str>,
     expected: &Context,
     jwe: &str,
@@ -265,17 +259,12 @@ fn check_header(
     }
 }
 
-pub(crate) fn decrypt(cipher: &Aes256Gcm, p: Parsed<'_>) -> Result<SecretBytes> {
+pub(crate) fn decrypt(cipher: &Gcm, p: Parsed<'_>) -> Result<SecretBytes> {
     // GCM verifies the tag before it decrypts, but the buffer is zeroized on
     // every path anyway: after success it holds the plaintext.
     let mut buf = Zeroizing::new(p.ciphertext);
     cipher
-        .decrypt_inout_detached(
-            (&p.iv).into(),
-            p.header_b64.as_bytes(),
-            buf.as_mut_slice().into(),
-            (&p.tag).into(),
-        )
+        .open_in_place(&p.iv, p.header_b64.as_bytes(), buf.as_mut_slice(), &p.tag)
         .map_err(|_| Error::DecryptionFailed)?;
     Ok(SecretBytes::new(core::mem::take(&mut *buf)))
 }

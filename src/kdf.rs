@@ -103,7 +103,7 @@ pub fn dangerous_pbkdf2_sha256_unbounded(
     iterations: u32,
     out: &mut [u8],
 ) {
-    pbkdf2::pbkdf2_hmac::<Sha256>(password, salt, iterations, out);
+    blindvault_hot_crypto::pbkdf2_hmac_sha256(password, salt, iterations, out);
 }
 
 /// HKDF-SHA-256 (RFC 5869 §2) as every subkey and kid in the core derives it.

@@ -24,7 +24,7 @@ use crate::context::Context;
 use crate::envelope;
 use crate::secret::{SecretBytes, SecretKey32};
 use crate::{Error, Result};
-use aes_gcm::{Aes256Gcm, KeyInit};
+use blindvault_hot_crypto::Gcm;
 use core::fmt;
 
 /// HKDF `info` for a key's public identifier (SPEC.md §Key hierarchy).
@@ -42,7 +42,7 @@ const KID_LEN: usize = 9;
 #[derive(Clone)]
 pub struct SymmetricKey {
     key: SecretKey32,
-    cipher: Aes256Gcm,
+    cipher: Gcm,
     kid: String,
 }
 
@@ -55,8 +55,8 @@ pub(crate) fn kid_of(key: &[u8; 32]) -> String {
 }
 
 /// The cipher alone, without computing a kid (batch unlock path).
-pub(crate) fn cipher_of(key: &[u8; 32]) -> Aes256Gcm {
-    Aes256Gcm::new(key.into())
+pub(crate) fn cipher_of(key: &[u8; 32]) -> Gcm {
+    Gcm::new(key)
 }
 
 impl SymmetricKey {
@@ -110,7 +110,7 @@ impl SymmetricKey {
     }
 
     /// The ready cipher, for the batch paths that open many envelopes.
-    pub(crate) fn cipher(&self) -> &Aes256Gcm {
+    pub(crate) fn cipher(&self) -> &Gcm {
         &self.cipher
     }
 

@@ -11,8 +11,7 @@
 use super::key::AttachmentKey;
 use super::{COMMITMENT_LEN, MAX_CHUNKS, NONCE_LEN, SALT_LEN, TAG_LEN};
 use crate::{Error, Result};
-use aes_gcm::aead::{AeadInOut, KeyInit};
-use aes_gcm::{Aes256Gcm, Nonce, Tag};
+use blindvault_hot_crypto::Gcm;
 use hkdf::Hkdf;
 use sha2::Sha512;
 use subtle::ConstantTimeEq;
@@ -34,10 +33,10 @@ pub(crate) type ChunkOp<'a> = dyn FnMut(&ChunkCipher, u64, &[u8]) -> Result<()> 
 
 /// The derived AEAD key and base nonce of one attachment.
 pub(crate) struct ChunkCipher {
-    aead: Aes256Gcm, // zeroized on drop (aes-gcm `zeroize` feature)
+    aead: Gcm, // zeroized on drop (aes-gcm `zeroize` feature)
     /// The derived AEAD key, kept for the browser build, which imports it into
     /// WebCrypto (non-extractable) to run the per-chunk AES-GCM there.
-    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    #[cfg_attr(any(not(target_arch = "wasm32"), feature = "strength"), allow(dead_code))]
     key: Zeroizing<[u8; KEY_LEN]>,
     base_nonce: Zeroizing<[u8; NONCE_LEN]>,
 }
@@ -72,7 +71,7 @@ impl ChunkCipher {
 
         let mut aead_key = Zeroizing::new([0u8; KEY_LEN]);
         aead_key.copy_from_slice(&okm[..KEY_LEN]);
-        let aead = Aes256Gcm::new(&(*aead_key).into());
+        let aead = Gcm::new(&aead_key);
         let mut base_nonce = Zeroizing::new([0u8; NONCE_LEN]);
         base_nonce.copy_from_slice(&okm[KEY_LEN..KEY_LEN + NONCE_LEN]);
         let mut commitment = [0u8; COMMITMENT_LEN];
@@ -105,11 +104,6 @@ impl ChunkCipher {
 
     /// nonce(i): the base nonce XOR the chunk number as a big-endian integer
     /// as wide as the nonce. Refuses i >= 2^38 (c2sp: MUST abort).
-    fn nonce(&self, index: u64) -> Result<Nonce<aes_gcm::aead::consts::U12>> {
-        Ok(self.nonce_bytes(index)?.into())
-    }
-
-    /// [`Self::nonce`] as bytes, for the WebCrypto path.
     pub(crate) fn nonce_bytes(&self, index: u64) -> Result<[u8; NONCE_LEN]> {
         if index >= MAX_CHUNKS {
             return Err(Error::AttachmentTooLarge);
@@ -122,21 +116,21 @@ impl ChunkCipher {
     }
 
     /// The derived AEAD key, for importing into WebCrypto (browser build).
-    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    #[cfg_attr(any(not(target_arch = "wasm32"), feature = "strength"), allow(dead_code))]
     pub(crate) fn aead_key(&self) -> &[u8; KEY_LEN] {
         &self.key
     }
 
     /// Appends `AES-256-GCM(plaintext) || tag` for chunk `index` to `out`.
     pub(crate) fn seal_into(&self, index: u64, plaintext: &[u8], out: &mut Vec<u8>) -> Result<()> {
-        let nonce = self.nonce(index)?;
+        let nonce = self.nonce_bytes(index)?;
         let start = out.len();
         out.extend_from_slice(plaintext);
         let body = out.get_mut(start..).ok_or(Error::AttachmentTooLarge)?;
         // AES-GCM refuses only plaintexts over 2^36 - 32 bytes; a chunk is 16 KiB.
         let tag = self
             .aead
-            .encrypt_inout_detached(&nonce, b"", body.into())
+            .seal_in_place(&nonce, b"", body)
             .map_err(|_| Error::AttachmentTooLarge)?;
         out.extend_from_slice(&tag);
         Ok(())
@@ -145,20 +139,19 @@ impl ChunkCipher {
     /// Authenticates encrypted chunk `index` (body and tag) and appends its
     /// plaintext to `out`. On failure `out` is left as it was.
     pub(crate) fn open_into(&self, index: u64, chunk: &[u8], out: &mut Vec<u8>) -> Result<()> {
-        let nonce = self.nonce(index)?;
+        let nonce = self.nonce_bytes(index)?;
         let body_len = chunk
             .len()
             .checked_sub(TAG_LEN)
             .ok_or(Error::AttachmentTruncated)?;
         let (body, tag) = chunk.split_at(body_len);
-        let tag = Tag::<aes_gcm::aead::consts::U16>::try_from(tag)
-            .map_err(|_| Error::AttachmentChunkFailed)?;
+        let tag: &[u8; TAG_LEN] = tag.try_into().map_err(|_| Error::AttachmentChunkFailed)?;
         let start = out.len();
         out.extend_from_slice(body);
         let result = match out.get_mut(start..) {
             Some(dst) => self
                 .aead
-                .decrypt_inout_detached(&nonce, b"", dst.into(), &tag)
+                .open_in_place(&nonce, b"", dst, tag)
                 .map_err(|_| Error::AttachmentChunkFailed),
             None => Err(Error::AttachmentChunkFailed),
         };
