@@ -24,6 +24,7 @@ use crate::context::{validate_id, Context};
 use crate::envelope::{self, MAX_ENVELOPE_LEN};
 use crate::keys::{self, SymmetricKey};
 use crate::secret::{SecretBytes, SecretKey32};
+use crate::strict_json::{self, Unknown, Value};
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
@@ -49,22 +50,16 @@ pub struct ItemBlob {
 
 /// The same blob, borrowed from the input: the unlock path parses each blob
 /// once without copying its envelopes.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct BlobView<'a> {
     v: u32,
-    #[serde(borrow)]
     key: Cow<'a, str>,
-    #[serde(borrow)]
     home: Cow<'a, str>,
-    #[serde(borrow)]
     overview: Cow<'a, str>,
-    #[serde(borrow)]
     details: Cow<'a, str>,
 }
 
 impl<'a> BlobView<'a> {
-    /// Size, JSON shape (derive refuses duplicate and unknown fields), version.
+    /// Size, JSON shape (all five members, each once, nothing else), version.
     fn parse(json: &'a str) -> Result<Self> {
         if json.len() > MAX_ITEM_BLOB_LEN {
             return Err(Error::EnvelopeTooLarge {
@@ -72,8 +67,19 @@ impl<'a> BlobView<'a> {
                 maximum: MAX_ITEM_BLOB_LEN,
             });
         }
-        let view: Self = serde_json::from_str(json)
-            .map_err(|_| Error::MalformedEnvelope("item blob is not the expected JSON object"))?;
+        let bad = || Error::MalformedEnvelope("item blob is not the expected JSON object");
+        let doc = strict_json::parse(json).map_err(|_| bad())?;
+        let [v, key, home, overview, details] = doc
+            .fields(["v", "key", "home", "overview", "details"], Unknown::Refuse)
+            .ok_or_else(bad)?;
+        let string = |m: Option<&Value<'a>>| m.and_then(Value::to_cow).ok_or_else(bad);
+        let view = Self {
+            v: v.and_then(Value::as_u32).ok_or_else(bad)?,
+            key: string(key)?,
+            home: string(home)?,
+            overview: string(overview)?,
+            details: string(details)?,
+        };
         if view.v != ITEM_BLOB_VERSION {
             return Err(Error::UnsupportedVersion);
         }

@@ -64,6 +64,21 @@ impl KdfParams {
         })
     }
 
+    /// Reads the JSON form (what prelogin returns, and what the browser build
+    /// receives from JavaScript): exactly `alg`, `iterations` and `salt`,
+    /// each once, as `#[serde(deny_unknown_fields)]` reads it. `None` for
+    /// anything else; the values themselves are [`Self::validate`]'s job.
+    pub fn from_json(text: &str) -> Option<Self> {
+        use crate::strict_json::{self, Unknown, Value};
+        let doc = strict_json::parse(text).ok()?;
+        let [alg, iterations, salt] = doc.fields(["alg", "iterations", "salt"], Unknown::Refuse)?;
+        Some(Self {
+            alg: alg.and_then(Value::as_str)?.to_owned(),
+            iterations: iterations.and_then(Value::as_u32)?,
+            salt: salt.and_then(Value::as_str)?.to_owned(),
+        })
+    }
+
     /// Checks the parameters a server sent, without deriving anything, and
     /// returns the decoded salt. Order: alg, iterations floor, ceiling, salt.
     pub fn validate(&self) -> Result<[u8; SALT_LEN]> {
@@ -255,5 +270,31 @@ mod tests {
         )
         .is_err());
         assert_eq!(p.validate().unwrap().len(), SALT_LEN);
+    }
+
+    /// `from_json` (the browser build's reader) and serde's derive agree.
+    #[test]
+    fn from_json_reads_what_serde_reads() {
+        let cases = [
+            r#"{"alg":"pbkdf2-sha256","iterations":600000,"salt":"AAAAAAAAAAAAAAAAAAAAAA"}"#,
+            r#" {"salt":"x\u0041","iterations":1,"alg":"a"} "#,
+            r#"{"alg":"pbkdf2-sha256","iterations":600000,"salt":"A","m":1}"#,
+            r#"{"alg":"pbkdf2-sha256","iterations":600000}"#,
+            r#"{"alg":"pbkdf2-sha256","iterations":600000.0,"salt":"A"}"#,
+            r#"{"alg":"pbkdf2-sha256","iterations":-1,"salt":"A"}"#,
+            r#"{"alg":"pbkdf2-sha256","iterations":4294967296,"salt":"A"}"#,
+            r#"{"alg":"pbkdf2-sha256","iterations":"600000","salt":"A"}"#,
+            r#"{"alg":"a","alg":"a","iterations":1,"salt":"A"}"#,
+            r#"{"alg":null,"iterations":1,"salt":"A"}"#,
+            r#"[]"#,
+        ];
+        for c in cases {
+            assert_eq!(
+                KdfParams::from_json(c),
+                serde_json::from_str::<KdfParams>(c).ok(),
+                "{c}"
+            );
+        }
+        assert!(KdfParams::from_json(cases[0]).is_some());
     }
 }

@@ -28,6 +28,7 @@ pub mod secret;
 pub mod sharing;
 #[cfg(feature = "strength")]
 pub mod strength;
+mod strict_json;
 
 #[cfg(target_arch = "wasm32")]
 mod wasm;

@@ -20,9 +20,8 @@ use crate::context::{validate_id, Context};
 use crate::envelope;
 use crate::keys::SymmetricKey;
 use crate::secret::{SecretBytes, SecretKey32};
+use crate::strict_json::{self, Unknown, Value};
 use crate::{Error, Result};
-use serde::Deserialize;
-use serde_json::value::RawValue;
 use std::collections::HashSet;
 use zeroize::Zeroizing;
 
@@ -98,49 +97,50 @@ pub fn plaintext<'a>(
 
 /// An overview must be exactly one JSON object (whitespace around it allowed).
 fn check_object(overview: &[u8]) -> Result<()> {
-    let bad = || Error::InvalidPayload("an overview must be a JSON object");
-    let raw: &RawValue = serde_json::from_slice(overview).map_err(|_| bad())?;
-    if raw.get().starts_with('{') {
-        Ok(())
-    } else {
-        Err(bad())
+    match strict_json::parse_bytes(overview) {
+        Ok(v) if v.is_object() => Ok(()),
+        _ => Err(Error::InvalidPayload("an overview must be a JSON object")),
     }
 }
 
 /// An entry borrowed from a decrypted plaintext.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct EntryView<'a> {
-    #[serde(borrow)]
     pub id: &'a str,
     pub revision: u64,
-    #[serde(borrow)]
-    pub overview: &'a RawValue,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct PlaintextView<'a> {
-    v: u32,
-    #[serde(borrow)]
-    vault: &'a str,
-    #[serde(borrow)]
-    items: Vec<EntryView<'a>>,
+    /// The overview's JSON text, as written.
+    pub overview: &'a str,
 }
 
 /// Checks a decrypted plaintext (SPEC.md §Overview snapshots, rules 3-6) and
 /// returns its entries, borrowed.
 pub fn check_plaintext<'a>(vault_id: &str, pt: &'a [u8]) -> Result<Vec<EntryView<'a>>> {
-    let view: PlaintextView<'a> = serde_json::from_slice(pt)
-        .map_err(|_| Error::InvalidPayload("overview snapshot is not the expected JSON"))?;
-    if view.v != SNAPSHOT_VERSION {
+    let bad = || Error::InvalidPayload("overview snapshot is not the expected JSON");
+    let doc = strict_json::parse_bytes(pt).map_err(|_| bad())?;
+    // Exactly these members, each once; ids and the vault id unescaped (as
+    // every writer spells them), so that they can be returned borrowed.
+    let [v, vault, items] = doc
+        .fields(["v", "vault", "items"], Unknown::Refuse)
+        .ok_or_else(bad)?;
+    let items = items.and_then(Value::as_array).ok_or_else(bad)?;
+    let mut entries = Vec::with_capacity(items.len());
+    for item in items {
+        let [id, revision, overview] = item
+            .fields(["id", "revision", "overview"], Unknown::Refuse)
+            .ok_or_else(bad)?;
+        entries.push(EntryView {
+            id: id.and_then(Value::as_unescaped_str).ok_or_else(bad)?,
+            revision: revision.and_then(Value::as_u64).ok_or_else(bad)?,
+            overview: overview.ok_or_else(bad)?.raw,
+        });
+    }
+    if v.and_then(Value::as_u32).ok_or_else(bad)? != SNAPSHOT_VERSION {
         return Err(Error::UnsupportedVersion);
     }
-    if view.vault != vault_id {
+    if vault.and_then(Value::as_unescaped_str).ok_or_else(bad)? != vault_id {
         return Err(Error::ContextMismatch);
     }
-    let mut seen = HashSet::with_capacity(view.items.len());
-    for e in &view.items {
+    let mut seen = HashSet::with_capacity(entries.len());
+    for e in &entries {
         if validate_id(e.id).is_err() {
             return Err(Error::InvalidPayload(
                 "invalid item id in overview snapshot",
@@ -154,11 +154,11 @@ pub fn check_plaintext<'a>(vault_id: &str, pt: &'a [u8]) -> Result<Vec<EntryView
         if e.revision > MAX_REVISION {
             return Err(Error::InvalidPayload("item revision above 2^53 - 1"));
         }
-        if !e.overview.get().starts_with('{') {
+        if !e.overview.starts_with('{') {
             return Err(Error::InvalidPayload("an overview must be a JSON object"));
         }
     }
-    Ok(view.items)
+    Ok(entries)
 }
 
 /// The cheap check for a plaintext spelled exactly as writers produce it
@@ -362,7 +362,7 @@ pub fn open(vault_key: &SymmetricKey, vault_id: &str, jwe: &str) -> Result<Vec<S
         .map(|e| SnapshotEntry {
             id: e.id.to_owned(),
             revision: e.revision,
-            overview: SecretBytes::new(e.overview.get().as_bytes().to_vec()),
+            overview: SecretBytes::new(e.overview.as_bytes().to_vec()),
         })
         .collect())
 }

@@ -16,9 +16,10 @@ use super::key::AttachmentKey;
 use crate::context::Context;
 use crate::encoding::{b64u_decode, b64u_encode};
 use crate::keys::SymmetricKey;
+use crate::strict_json::{self, Unknown, Value};
 use crate::{Error, Result};
 use core::fmt;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 /// The only metadata version this client writes and reads.
@@ -39,9 +40,9 @@ pub struct AttachmentMeta {
     pub key: AttachmentKey,
 }
 
-/// The JSON as stored; `key` is base64url. Unknown members are ignored on
+/// The JSON as written; `key` is base64url. Unknown members are ignored on
 /// read (a newer writer may add some; attachments are never rewritten).
-#[derive(Serialize, Deserialize, Zeroize, ZeroizeOnDrop)]
+#[derive(Serialize, Zeroize, ZeroizeOnDrop)]
 struct Wire {
     v: u32,
     name: String,
@@ -89,8 +90,20 @@ impl AttachmentMeta {
     ) -> Result<Self> {
         let ctx = Context::attachment_meta(home_vault, item, attachment)?;
         let pt = item_key.open(jwe, &ctx)?;
-        let mut wire: Wire = serde_json::from_slice(pt.expose_secret())
-            .map_err(|_| Error::InvalidPayload("attachment metadata is not the expected JSON"))?;
+        let bad = || Error::InvalidPayload("attachment metadata is not the expected JSON");
+        let doc = strict_json::parse_bytes(pt.expose_secret()).map_err(|_| bad())?;
+        let [v, name, size, mime, key] = doc
+            .fields(["v", "name", "size", "mime", "key"], Unknown::Ignore)
+            .ok_or_else(bad)?;
+        let string =
+            |m: Option<&Value<'_>>| m.and_then(Value::as_str).map(str::to_owned).ok_or_else(bad);
+        let mut wire = Wire {
+            v: v.and_then(Value::as_u32).ok_or_else(bad)?,
+            name: string(name)?,
+            size: size.and_then(Value::as_u64).ok_or_else(bad)?,
+            mime: string(mime)?,
+            key: string(key)?,
+        };
         if wire.v != ATTACHMENT_META_VERSION {
             return Err(Error::UnsupportedVersion);
         }

@@ -1,41 +1,14 @@
 //! The protected header of an envelope, parsed strictly.
 //!
-//! serde_json keeps the last of duplicate object members and `#[derive]`d
-//! structs would turn every problem into one opaque error, so the header is
-//! read by a small visitor that records what it saw; `envelope::check_header`
-//! then maps each problem to its own error, in the order SPEC.md fixes.
-//! Duplicate members are refused here: two parsers that disagree on which
-//! duplicate wins would see two different headers under one tag.
+//! Read with [`crate::strict_json`] into what it said, member by member, so
+//! that `envelope::check_header` can map each problem to its own error, in
+//! the order SPEC.md fixes, instead of one opaque "bad JSON". Duplicate
+//! members are refused here: two parsers that disagree on which duplicate
+//! wins would see two different headers under one tag.
 
+use crate::strict_json::{self, Value};
 use crate::{Error, Result};
-use core::fmt;
-use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor};
 use std::borrow::Cow;
-
-/// A JSON string, borrowed from the input unless it contained escapes.
-struct CowStr<'a>(Cow<'a, str>);
-
-impl<'de> Deserialize<'de> for CowStr<'de> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> core::result::Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = CowStr<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a string")
-            }
-            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-                Ok(CowStr(Cow::Borrowed(v)))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(CowStr(Cow::Owned(v.to_owned())))
-            }
-            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-                Ok(CowStr(Cow::Owned(v)))
-            }
-        }
-        d.deserialize_str(V)
-    }
-}
 
 /// What the header said. Unknown or repeated members are recorded, not
 /// silently dropped.
@@ -51,74 +24,47 @@ pub(super) struct Header<'a> {
     pub crit: bool,
     /// Any member other than alg, enc, kid, bv, ctx, crit (`zip` included).
     pub unknown_member: bool,
-    duplicate: bool,
-    bv_seen: bool,
 }
 
 impl<'a> Header<'a> {
     /// Parses the decoded header bytes: one JSON object, nothing after it.
     pub fn parse(json: &'a [u8]) -> Result<Self> {
-        let mut de = serde_json::Deserializer::from_slice(json);
-        let h = de
-            .deserialize_map(HeaderVisitor)
-            .and_then(|h| de.end().map(|()| h))
-            .map_err(|_| Error::MalformedEnvelope("protected header is not a JSON object"))?;
-        if h.duplicate {
-            return Err(Error::MalformedEnvelope(
-                "duplicate protected header member",
-            ));
-        }
-        Ok(h)
-    }
-}
-
-struct HeaderVisitor;
-
-fn set<'a, E: de::Error>(
-    slot: &mut Option<Cow<'a, str>>,
-    dup: &mut bool,
-    v: CowStr<'a>,
-) -> core::result::Result<(), E> {
-    if slot.is_some() {
-        *dup = true;
-    }
-    *slot = Some(v.0);
-    Ok(())
-}
-
-impl<'de> Visitor<'de> for HeaderVisitor {
-    type Value = Header<'de>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JWE protected header object")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(
-        self,
-        mut map: A,
-    ) -> core::result::Result<Header<'de>, A::Error> {
+        let not_object = || Error::MalformedEnvelope("protected header is not a JSON object");
+        let doc = strict_json::parse_bytes(json).map_err(|_| not_object())?;
         let mut h = Header::default();
-        while let Some(key) = map.next_key::<CowStr<'de>>()? {
-            match key.0.as_ref() {
-                "alg" => set(&mut h.alg, &mut h.duplicate, map.next_value()?)?,
-                "enc" => set(&mut h.enc, &mut h.duplicate, map.next_value()?)?,
-                "kid" => set(&mut h.kid, &mut h.duplicate, map.next_value()?)?,
-                "ctx" => set(&mut h.ctx, &mut h.duplicate, map.next_value()?)?,
+        let mut duplicate = false;
+        let mut bv_seen = false;
+        for (key, value) in doc.members().ok_or_else(not_object)? {
+            // alg, enc, kid and ctx must be strings; as before, anything else
+            // makes the header unreadable rather than "unsupported".
+            let string = |v: &Value<'a>| v.to_cow().ok_or_else(not_object);
+            let slot = match key.as_ref() {
+                "alg" => &mut h.alg,
+                "enc" => &mut h.enc,
+                "kid" => &mut h.kid,
+                "ctx" => &mut h.ctx,
                 "bv" => {
-                    h.duplicate |= h.bv_seen;
-                    h.bv_seen = true;
-                    h.bv = map.next_value::<serde_json::Value>()?.as_u64();
+                    duplicate |= bv_seen;
+                    bv_seen = true;
+                    h.bv = value.as_u64();
+                    continue;
                 }
                 "crit" => {
-                    h.duplicate |= h.crit;
+                    duplicate |= h.crit;
                     h.crit = true;
-                    map.next_value::<IgnoredAny>()?;
+                    continue;
                 }
                 _ => {
                     h.unknown_member = true;
-                    map.next_value::<IgnoredAny>()?;
+                    continue;
                 }
-            }
+            };
+            duplicate |= slot.replace(string(value)?).is_some();
+        }
+        if duplicate {
+            return Err(Error::MalformedEnvelope(
+                "duplicate protected header member",
+            ));
         }
         Ok(h)
     }
