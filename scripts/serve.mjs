@@ -1,5 +1,5 @@
-// A tiny static server for the benchmark only: www/ at /, pkg/ at /pkg/ and
-// pkg-strength/ at /pkg-strength/, the URL layout blindvault-server uses. It
+// A tiny static server for the benchmark only: www/ at /, pkg/ at /pkg/,
+// pkg-vault/ and pkg-strength/ beside it, the URL layout blindvault-server uses. It
 // sends the same kind of CSP the real pages get, so nothing here relies on
 // inline script or eval (WASM needs only 'wasm-unsafe-eval').
 //   node scripts/serve.mjs [port]      (default 8787, 127.0.0.1 only)
@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const mounts = [
   ['/pkg-strength/', join(root, 'pkg-strength')],
+  ['/pkg-vault/', join(root, 'pkg-vault')],
   ['/pkg/', join(root, 'pkg')],
   ['/', join(root, 'www')],
 ];

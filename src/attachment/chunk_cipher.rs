@@ -36,7 +36,10 @@ pub(crate) struct ChunkCipher {
     aead: Gcm, // zeroized on drop (aes-gcm `zeroize` feature)
     /// The derived AEAD key, kept for the browser build, which imports it into
     /// WebCrypto (non-extractable) to run the per-chunk AES-GCM there.
-    #[cfg_attr(any(not(target_arch = "wasm32"), feature = "strength"), allow(dead_code))]
+    #[cfg_attr(
+        any(not(target_arch = "wasm32"), feature = "strength"),
+        allow(dead_code)
+    )]
     key: Zeroizing<[u8; KEY_LEN]>,
     base_nonce: Zeroizing<[u8; NONCE_LEN]>,
 }
@@ -116,7 +119,10 @@ impl ChunkCipher {
     }
 
     /// The derived AEAD key, for importing into WebCrypto (browser build).
-    #[cfg_attr(any(not(target_arch = "wasm32"), feature = "strength"), allow(dead_code))]
+    #[cfg_attr(
+        any(not(target_arch = "wasm32"), feature = "strength"),
+        allow(dead_code)
+    )]
     pub(crate) fn aead_key(&self) -> &[u8; KEY_LEN] {
         &self.key
     }

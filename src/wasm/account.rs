@@ -12,7 +12,7 @@ use crate::sharing;
 use js_sys::{Object, Reflect};
 use wasm_bindgen::prelude::*;
 
-use super::convert::{from_js, to_js};
+use super::convert::{kdf_params_from_js, to_js};
 use super::keys::VaultKey;
 use super::{js_err, webcrypto};
 
@@ -57,7 +57,7 @@ pub async fn derive_master_key(
     #[wasm_bindgen(unchecked_param_type = "KdfParams")] params: JsValue,
 ) -> Result<MasterKey, JsError> {
     let password = SecretString::new(password);
-    let params: KdfParams = from_js(params, "KDF parameters")?;
+    let params: KdfParams = kdf_params_from_js(params)?;
     let salt = params.validate().map_err(js_err)?;
     let Some(subtle) = webcrypto::subtle() else {
         return kdf::MasterKey::derive(&password, &params)
@@ -83,14 +83,15 @@ pub async fn derive_master_key(
 }
 
 /// The same derivation in WASM only (no WebCrypto): for platforms without
-/// `crypto.subtle`, and to measure the fallback.
+/// `crypto.subtle`, and to measure the fallback (www/bench/).
+#[cfg(feature = "js-extras")]
 #[wasm_bindgen(js_name = deriveMasterKeyInWasm)]
 pub fn derive_master_key_in_wasm(
     password: String,
     #[wasm_bindgen(unchecked_param_type = "KdfParams")] params: JsValue,
 ) -> Result<MasterKey, JsError> {
     let password = SecretString::new(password);
-    let params: KdfParams = from_js(params, "KDF parameters")?;
+    let params: KdfParams = kdf_params_from_js(params)?;
     kdf::MasterKey::derive(&password, &params)
         .map(MasterKey)
         .map_err(js_err)
@@ -108,7 +109,7 @@ pub fn register(
     #[wasm_bindgen(unchecked_param_type = "KdfParams")] params: JsValue,
     account_id: &str,
 ) -> Result<JsValue, JsError> {
-    let params: KdfParams = from_js(params, "KDF parameters")?;
+    let params: KdfParams = kdf_params_from_js(params)?;
     let (registration, unlocked) =
         account::register_with_master_key(&master.0, params, account_id).map_err(js_err)?;
     let out = Object::new();
@@ -163,7 +164,7 @@ impl Account {
         new_master: &MasterKey,
         #[wasm_bindgen(unchecked_param_type = "KdfParams")] params: JsValue,
     ) -> Result<JsValue, JsError> {
-        let params: KdfParams = from_js(params, "KDF parameters")?;
+        let params: KdfParams = kdf_params_from_js(params)?;
         let change = account::change_password_with_master_key(&self.0, &new_master.0, params)
             .map_err(js_err)?;
         to_js(&change)
@@ -199,7 +200,13 @@ impl Account {
             .map(VaultKey)
             .map_err(js_err)
     }
+}
 
+/// The extension's session token is sealed to the account (not needed by the
+/// web vault, hence `js-extras`).
+#[cfg(feature = "js-extras")]
+#[wasm_bindgen]
+impl Account {
     /// Opens a value sealed to this account with `hpkeSeal` and the same `info`/`aad`.
     #[wasm_bindgen(js_name = hpkeOpen)]
     pub fn hpke_open(

@@ -57,6 +57,7 @@ pub struct AttachmentEncryptor {
 }
 
 /// Constructors for other contexts (secret shares, src/wasm/share.rs).
+#[cfg(feature = "js-extras")]
 impl AttachmentEncryptor {
     pub(crate) fn with_context(
         key: &attachment::AttachmentKey,
@@ -71,6 +72,7 @@ impl AttachmentEncryptor {
     }
 }
 
+#[cfg(feature = "js-extras")]
 impl AttachmentDecryptor {
     pub(crate) fn with_context(key: &attachment::AttachmentKey, ctx: &Context) -> Self {
         Self {

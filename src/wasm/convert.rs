@@ -1,17 +1,49 @@
 //! Plain-data conversions between JS values and the core's serde types.
+//!
+//! Through JSON text (`JSON.stringify`/`JSON.parse` on the JS side,
+//! serde_json on ours) rather than serde-wasm-bindgen: serde_json is in the
+//! module anyway, and a second serde format cost ~3 KB gzipped of the unlock
+//! page's size budget (docs/BENCHMARKS.md § Browser). The values are small
+//! (KDF parameters, registration data, options), so the extra text pass is
+//! not measurable.
 
-use serde::de::DeserializeOwned;
+use crate::kdf::KdfParams;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 /// A serde value as a plain JS object (no `Map`s, 64-bit ints as numbers).
 pub(crate) fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|e| JsError::new(&format!("cannot convert the result to JavaScript: {e}")))
+    let fail = || JsError::new("cannot convert the result to JavaScript");
+    let json = serde_json::to_string(value).map_err(|_| fail())?;
+    js_sys::JSON::parse(&json).map_err(|_| fail())
+}
+
+/// A JS value as JSON text; `what` names the argument in the error.
+fn json_of(value: &JsValue, what: &str) -> Result<String, JsError> {
+    // `JSON.stringify` throws on cycles and BigInts and gives `undefined` for
+    // functions and `undefined` itself: all "not a plain object" here.
+    js_sys::JSON::stringify(value)
+        .ok()
+        .and_then(|s| s.as_string())
+        .ok_or_else(|| JsError::new(&format!("invalid {what}: not a plain JSON value")))
+}
+
+/// KDF parameters from JS, read by the core's strict reader (no serde_json
+/// deserialization in the unlock page's module, see src/strict_json.rs).
+pub(crate) fn kdf_params_from_js(value: JsValue) -> Result<KdfParams, JsError> {
+    KdfParams::from_json(&json_of(&value, "KDF parameters")?).ok_or_else(|| {
+        JsError::new(
+            "invalid KDF parameters: expected exactly {alg: string, iterations: integer, salt: string}",
+        )
+    })
 }
 
 /// A JS object as a serde value; `what` names the argument in the error.
-pub(crate) fn from_js<T: DeserializeOwned>(value: JsValue, what: &str) -> Result<T, JsError> {
-    serde_wasm_bindgen::from_value(value).map_err(|e| JsError::new(&format!("invalid {what}: {e}")))
+#[cfg(feature = "js-extras")]
+pub(crate) fn from_js<T: serde::de::DeserializeOwned>(
+    value: JsValue,
+    what: &str,
+) -> Result<T, JsError> {
+    serde_json::from_str(&json_of(&value, what)?)
+        .map_err(|e| JsError::new(&format!("invalid {what}: {e}")))
 }

@@ -112,6 +112,7 @@ pub fn fingerprint(public_key_bytes: &[u8]) -> Result<String, JsError> {
 
 /// Seals `plaintext` to a public key (HPKE) with application `info` and `aad`,
 /// e.g. to answer a "request a secret" page; opened by `Account.hpkeOpen`.
+#[cfg(feature = "js-extras")]
 #[wasm_bindgen(js_name = hpkeSeal)]
 pub fn hpke_seal(
     recipient_public_key: &[u8],

@@ -15,10 +15,13 @@ mod account;
 mod attachment;
 mod attachment_webcrypto;
 mod convert;
+#[cfg(feature = "js-extras")]
 mod generator;
 mod items;
 mod keys;
+#[cfg(feature = "js-extras")]
 mod password;
+#[cfg(feature = "js-extras")]
 mod share;
 mod snapshot;
 mod webcrypto;

@@ -4,7 +4,7 @@
 // lock: every key and the token go with it. Nothing is written to storage.
 // The ops live in ./worker/*.js by subject; this file loads the core and
 // dispatches.
-import init, * as bv from '/pkg/blindvault.js';
+import init, * as bv from '/pkg-vault/blindvault_vault.js';
 import { ApiError } from './api-client.js';
 import { state, AppError } from './worker/state.js';
 import { deriveAndLogin, registerAccount, logout, changePassword } from './worker/account.js';
@@ -14,9 +14,10 @@ import * as folders from './worker/folders.js';
 import * as sharing from './worker/sharing.js';
 import * as transfer from './worker/transfer.js';
 import * as attachments from './worker/attachments.js';
+import { extras } from './worker/extras.js';
 import { totp, TotpError } from './totp.js';
 
-// If the core cannot load (missing or corrupt pkg/), every op says so
+// If the core cannot load (missing or corrupt pkg-vault/), every op says so
 // specifically instead of failing later with something vaguer.
 const ready = init().then(
   () => true,
@@ -98,7 +99,7 @@ const ops = {
     }
   },
   async generatePassword(opts) {
-    return bv.generatePassword(opts).secret;
+    return (await extras()).generatePassword(opts).secret;
   },
 };
 

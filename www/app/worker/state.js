@@ -1,6 +1,6 @@
 // What the crypto worker holds for one session, and the helpers every op
 // module shares. All of it dies with the worker (terminate() is the lock).
-import * as bv from '/pkg/blindvault.js';
+import * as bv from '/pkg-vault/blindvault_vault.js';
 import { api, ApiError } from '../api-client.js';
 import { b64uEncode, b64uDecode, utf8, fromUtf8 } from '../bytes.js';
 

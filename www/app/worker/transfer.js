@@ -6,6 +6,7 @@ import { sync, listing } from './sync.js';
 import { createItem } from './items.js';
 import { createFolder } from './folders.js';
 import { utf8, fromUtf8 } from '../bytes.js';
+import { extras } from './extras.js';
 
 export async function exportAll({ password }) {
   await sync({ envelopes: true });
@@ -24,9 +25,10 @@ export async function exportAll({ password }) {
     }
     out.vaults.push({ name: v.name, folders, items });
   }
+  const { sealWithPassword } = await extras();
   const plain = utf8(JSON.stringify(out));
   try {
-    return { envelope: bv.sealWithPassword(plain, password), count: out.vaults.reduce((n, v) => n + v.items.length, 0) };
+    return { envelope: sealWithPassword(plain, password), count: out.vaults.reduce((n, v) => n + v.items.length, 0) };
   } finally {
     plain.fill(0);
   }
@@ -34,9 +36,10 @@ export async function exportAll({ password }) {
 
 /** Opens an export file; returns its items flattened for the page's preview. */
 export async function openExport({ text, password }) {
+  const { openWithPassword } = await extras();
   let plain;
   try {
-    plain = bv.openWithPassword(text.trim(), password);
+    plain = openWithPassword(text.trim(), password);
   } catch {
     // A wrong password and a tampered file are deliberately the same error.
     throw new AppError('export_password');

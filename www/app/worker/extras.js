@@ -1,0 +1,23 @@
+// The stateless exports the unlock page's module (pkg-vault/) leaves out to
+// stay within its size budget: password envelopes (export and import) and the
+// password generator. They hold no key of the vault, so a second module,
+// pkg/, loaded the first time one of them is used, serves them.
+import { AppError } from './state.js';
+
+let loading = null;
+
+/** The full core module (pkg/), initialised once per worker. */
+export function extras() {
+  if (!loading) {
+    loading = import('/pkg/blindvault.js').then(async (m) => {
+      await m.default();
+      return m;
+    });
+    // A failed load may be retried (e.g. after a network error).
+    loading.catch(() => {
+      loading = null;
+    });
+  }
+  // Said like a failed pkg-vault/: the same "could not be loaded" message.
+  return loading.catch(() => Promise.reject(new AppError('worker_failed')));
+}
