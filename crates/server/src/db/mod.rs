@@ -14,6 +14,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 use sqlx::{Any, AnyPool, PgPool, Row, SqlitePool, Transaction};
 
 pub mod group_commit;
+pub mod pg_copy;
 pub mod sqlite_rows;
 pub mod write_conn;
 

@@ -12,15 +12,16 @@ use axum::routing::get;
 use axum::Router;
 use futures_util::TryStreamExt;
 use serde::{Deserialize, Serialize};
-use sqlx::postgres::PgRow;
-use sqlx::Row;
+use sqlx::pool::PoolConnection;
+use sqlx::postgres::{PgConnection, PgRow};
+use sqlx::{Postgres, Row};
 use tokio::runtime::{Handle, RuntimeFlavor};
 use tokio::sync::mpsc;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::app::AppState;
 use crate::auth::Principal;
-use crate::db::{current_seq, sqlite_rows, SyncReader};
+use crate::db::{current_seq, pg_copy, sqlite_rows, SyncReader};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ApiQuery;
 use crate::routes::folders::{folder_from_row, FolderView};
@@ -165,6 +166,18 @@ impl ItemCols for PgRow {
     }
 }
 
+impl ItemCols for pg_copy::Row<'_> {
+    fn text(&self, i: usize) -> Result<&str, sqlx::Error> {
+        pg_copy::Row::text(self, i)
+    }
+    fn int(&self, i: usize) -> Result<i64, sqlx::Error> {
+        pg_copy::Row::int(self, i)
+    }
+    fn opt_int(&self, i: usize) -> Result<Option<i64>, sqlx::Error> {
+        pg_copy::Row::opt_int(self, i)
+    }
+}
+
 impl ItemCols for sqlite_rows::Row<'_, '_> {
     fn text(&self, i: usize) -> Result<&str, sqlx::Error> {
         sqlite_rows::Row::text(self, i)
@@ -256,6 +269,82 @@ async fn stream_items(
     }
 }
 
+/// The PostgreSQL connection of one sync, inside `BEGIN`.
+struct PgSync {
+    conn: PoolConnection<Postgres>,
+    /// `enable_sort` is off in this transaction.
+    sorts_off: bool,
+    /// `COMMIT` went through: the connection may go back to the pool.
+    committed: bool,
+}
+
+impl Drop for PgSync {
+    fn drop(&mut self) {
+        // An error, or a client that went away, mid-transaction or mid-COPY:
+        // close the connection instead of handing it to the next request.
+        if !self.committed {
+            self.conn.close_on_drop();
+        }
+    }
+}
+
+async fn pg_exec(c: &mut PgConnection, sql: &'static str) -> Result<(), sqlx::Error> {
+    sqlx::query(sql).execute(c).await.map(drop)
+}
+
+/// Sorts off and the vault of the next COPY, until the transaction ends.
+async fn pg_set_vault(c: &mut PgConnection, vault: &str) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "SELECT set_config('enable_sort', 'off', true), set_config('blindvault.sync_vault', $1, true)",
+    )
+    .bind(vault)
+    .execute(c)
+    .await
+    .map(drop)
+}
+
+/// Runs the binary `COPY … TO STDOUT` of a full vault and appends every
+/// row; false when the client went away (the COPY is then left unfinished).
+async fn pg_copy_items(
+    c: &mut PgConnection,
+    sql: &str,
+    envelopes: bool,
+    buf: &mut Vec<u8>,
+    first: &mut bool,
+    tx: &BodyTx,
+) -> Result<bool, sqlx::Error> {
+    {
+        let mut rows = pg_copy::Rows::new(if envelopes { 8 } else { 7 });
+        let mut chunks = c.copy_out_raw(sql).await?;
+        while let Some(chunk) = chunks.try_next().await? {
+            let more = rows.feed(&chunk, |r| {
+                add_row(buf, first, tx, |b| write_item(b, r, envelopes))
+            })?;
+            if !more {
+                return Ok(false);
+            }
+        }
+        rows.finish()?;
+        Ok(true)
+    }
+}
+
+/// Appends one row (after a comma unless `first`); false when the client
+/// went away.
+fn add_row(
+    buf: &mut Vec<u8>,
+    first: &mut bool,
+    tx: &BodyTx,
+    write: impl FnOnce(&mut Vec<u8>) -> Result<(), sqlx::Error>,
+) -> Result<bool, sqlx::Error> {
+    if !*first {
+        buf.push(b',');
+    }
+    *first = false;
+    write(buf)?;
+    Ok(send_chunk(tx, buf, false).is_ok())
+}
+
 /// Ok(Err(())) when the client went away.
 async fn write_items(
     reader: &SyncReader,
@@ -272,17 +361,11 @@ async fn write_items(
     let delta_sql =
         format!("SELECT {cols} FROM items WHERE vault_id = $1 AND seq > $2 ORDER BY id");
     let mut first = true;
-    // PostgreSQL: the transaction of this sync and whether sorts are off.
-    let mut pg: Option<(sqlx::Transaction<'static, sqlx::Postgres>, bool)> = None;
-    // Appends one row; false when the client went away.
-    let mut add = |buf: &mut Vec<u8>, r: &dyn Fn(&mut Vec<u8>) -> Result<(), sqlx::Error>| {
-        if !first {
-            buf.push(b',');
-        }
-        first = false;
-        r(buf)?;
-        Ok::<bool, sqlx::Error>(send_chunk(tx, buf, false).is_ok())
-    };
+    // Full vaults on PostgreSQL: the rows as binary COPY (db/pg_copy.rs).
+    let copy_sql = format!(
+        "COPY (SELECT {cols} FROM items WHERE vault_id = current_setting('blindvault.sync_vault') ORDER BY id) TO STDOUT (FORMAT binary)"
+    );
+    let mut pg: Option<PgSync> = None;
     for (vault, since) in from {
         let since = *since;
         let sql = if since == 0 { &all_sql } else { &delta_sql };
@@ -298,7 +381,8 @@ async fn write_items(
                         vault,
                         (since != 0).then_some(since),
                         |r| {
-                            let more = add(buf, &|b| write_item(b, r, envelopes))?;
+                            let more =
+                                add_row(buf, &mut first, tx, |b| write_item(b, r, envelopes))?;
                             gone = !more;
                             Ok(more)
                         },
@@ -315,35 +399,47 @@ async fn write_items(
                 }
             }
             SyncReader::Postgres(pool) => {
-                // Full vaults with sorts priced out: the primary key
-                // (vault_id, id) gives id order without a sort; right after
-                // a bulk import, before autovacuum's ANALYZE, the planner
-                // instead picked a bitmap scan and an 11 MB external merge
-                // sort on disk (EXPLAIN ANALYZE: 57 ms against 12.5 ms,
-                // docs/BENCHMARKS.md § Server, 2026-12-03). Deltas keep the
-                // planner's choice (items_seq, then a sort of few rows). One
-                // transaction for the whole sync, so SET LOCAL costs a round
-                // trip only when the kind of query changes.
+                // One transaction for the whole sync, on a connection that is
+                // closed rather than pooled unless it ends with COMMIT
+                // (an abandoned COPY leaves it mid-protocol).
                 if pg.is_none() {
-                    pg = Some((pool.begin().await?, false));
+                    let mut conn = pool.acquire().await?;
+                    pg_exec(&mut conn, "BEGIN").await?;
+                    pg = Some(PgSync {
+                        conn,
+                        sorts_off: false,
+                        committed: false,
+                    });
                 }
-                if let Some((t, sorts_off)) = pg.as_mut() {
-                    if *sorts_off != (since == 0) {
-                        *sorts_off = since == 0;
-                        let set = if *sorts_off {
-                            "SET LOCAL enable_sort = off"
-                        } else {
-                            "SET LOCAL enable_sort = on"
-                        };
-                        sqlx::query(set).execute(&mut **t).await?;
+                let Some(p) = pg.as_mut() else {
+                    continue;
+                };
+                let c: &mut PgConnection = &mut p.conn;
+                if since == 0 {
+                    // Full vault: the primary key (vault_id, id) gives id
+                    // order without a sort; right after a bulk import,
+                    // before autovacuum's ANALYZE, the planner instead
+                    // picked a bitmap scan and an 11 MB external merge sort
+                    // on disk (EXPLAIN ANALYZE: 57 ms against 12.5 ms,
+                    // docs/BENCHMARKS.md § Server, 2026-12-03), so sorts are
+                    // priced out. COPY takes no parameters: the vault id is
+                    // a transaction-local setting the query reads back, so
+                    // no value is ever spliced into SQL.
+                    pg_set_vault(c, vault).await?;
+                    p.sorts_off = true;
+                    if !pg_copy_items(c, &copy_sql, envelopes, buf, &mut first, tx).await? {
+                        return Ok(Err(()));
                     }
-                    let mut q = sqlx::query(sql).bind(vault);
-                    if since != 0 {
-                        q = q.bind(since);
+                } else {
+                    // Deltas keep the planner's choice (items_seq, then a
+                    // sort of few rows).
+                    if p.sorts_off {
+                        p.sorts_off = false;
+                        pg_exec(c, "SET LOCAL enable_sort = on").await?;
                     }
-                    let mut rows = q.fetch(&mut **t);
+                    let mut rows = sqlx::query(sql).bind(vault).bind(since).fetch(&mut *c);
                     while let Some(r) = rows.try_next().await? {
-                        if !add(buf, &|b| write_item(b, &r, envelopes))? {
+                        if !add_row(buf, &mut first, tx, |b| write_item(b, &r, envelopes))? {
                             return Ok(Err(()));
                         }
                     }
@@ -351,9 +447,10 @@ async fn write_items(
             }
         }
     }
-    if let Some((t, _)) = pg {
+    if let Some(p) = pg.as_mut() {
         // Read only; committing just ends it.
-        t.commit().await?;
+        pg_exec(&mut p.conn, "COMMIT").await?;
+        p.committed = true;
     }
     Ok(Ok(()))
 }
