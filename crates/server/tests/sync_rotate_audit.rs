@@ -184,14 +184,37 @@ async fn sync_without_envelopes(s: &TestServer) {
     assert_eq!(lean, without_item_envelopes(full.clone()));
     let (_, explicit) = s.get("/api/v1/sync?envelopes=true", &a.token).await;
     assert_eq!(explicit, full);
-    // Every envelope is the one stored, across the body's chunk boundaries.
+    // Every envelope is the one stored, across the body's chunk boundaries,
+    // and each item is the very bytes `GET` of that item answers (serde_json
+    // of the same view), whichever way the rows were read.
+    let (st, _, full_bytes) = s
+        .raw(
+            axum::http::Request::get("/api/v1/sync")
+                .header("authorization", format!("Bearer {}", a.token))
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    let full_text = String::from_utf8(full_bytes).unwrap();
     for item in full["items"].as_array().unwrap() {
         let path = format!(
             "/api/v1/vaults/{}/items/{}",
             item["vault_id"].as_str().unwrap(),
             item["id"].as_str().unwrap()
         );
-        let (_, one) = s.get(&path, &a.token).await;
+        let (st, _, one_bytes) = s
+            .raw(
+                axum::http::Request::get(path.as_str())
+                    .header("authorization", format!("Bearer {}", a.token))
+                    .body(axum::body::Body::empty())
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(st, StatusCode::OK);
+        let one_text = String::from_utf8(one_bytes).unwrap();
+        assert!(full_text.contains(&one_text), "{one_text}");
+        let one: Value = serde_json::from_str(&one_text).unwrap();
         assert_eq!(one["envelope"], item["envelope"]);
     }
 
