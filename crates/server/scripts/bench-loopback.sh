@@ -7,7 +7,9 @@
 #   crates/server/scripts/bench-loopback.sh target-server/release [extra load args]
 #
 # PostgreSQL: a fresh database per run on $PG_ADMIN_URL (default
-# postgres://postgres@127.0.0.1:5432/test), dropped afterwards.
+# postgres://postgres@127.0.0.1:5432/test), dropped afterwards. PG_PARAMS is
+# appended to the server's DATABASE_URL, e.g. PG_PARAMS='?sslmode=disable' for
+# a same-host database without TLS (docs/BENCHMARKS.md § Server). ONLY=pg skips SQLite.
 set -euo pipefail
 BIN=${1:?usage: bench-loopback.sh <release dir> [load args]}
 shift
@@ -36,8 +38,8 @@ run() { # $1 = label, $2 = VAR=value for the server; load args from LOAD_ARGS
 
 LOAD_ARGS=("$@")
 [ ${#LOAD_ARGS[@]} -eq 0 ] && LOAD_ARGS=(--port "$PORT")
-run "SQLite (synchronous=FULL, default)" BLINDVAULT_SQLITE_SYNC=full
+[ "${ONLY:-}" = pg ] || run "SQLite (synchronous=FULL, default)" BLINDVAULT_SQLITE_SYNC=full
 DB="bv_bench_$$"
 psql "$PG_ADMIN_URL" -qc "CREATE DATABASE $DB" >/dev/null
-run "PostgreSQL" DATABASE_URL="$PG_BASE/$DB"
+run "PostgreSQL${PG_PARAMS:+ $PG_PARAMS}" DATABASE_URL="$PG_BASE/$DB${PG_PARAMS:-}"
 psql "$PG_ADMIN_URL" -qc "DROP DATABASE $DB WITH (FORCE)" >/dev/null
