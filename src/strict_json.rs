@@ -185,7 +185,7 @@ impl<'a> Parser<'a> {
         hit
     }
 
-    fn expect(&mut self, b: u8) -> Result<(), Syntax> {
+    fn consume(&mut self, b: u8) -> Result<(), Syntax> {
         if self.eat(b) {
             Ok(())
         } else {
@@ -230,7 +230,7 @@ impl<'a> Parser<'a> {
         if depth >= MAX_DEPTH {
             return Err(Syntax);
         }
-        self.expect(b'{')?;
+        self.consume(b'{')?;
         let mut members = Vec::new();
         self.ws();
         if self.eat(b'}') {
@@ -243,13 +243,13 @@ impl<'a> Parser<'a> {
             }
             let key = self.string()?;
             self.ws();
-            self.expect(b':')?;
+            self.consume(b':')?;
             self.ws();
             let value = self.value(depth + 1)?;
             members.push((key, value));
             self.ws();
             if !self.eat(b',') {
-                self.expect(b'}')?;
+                self.consume(b'}')?;
                 return Ok(members);
             }
         }
@@ -259,7 +259,7 @@ impl<'a> Parser<'a> {
         if depth >= MAX_DEPTH {
             return Err(Syntax);
         }
-        self.expect(b'[')?;
+        self.consume(b'[')?;
         let mut items = Vec::new();
         self.ws();
         if self.eat(b']') {
@@ -270,7 +270,7 @@ impl<'a> Parser<'a> {
             items.push(self.value(depth + 1)?);
             self.ws();
             if !self.eat(b',') {
-                self.expect(b']')?;
+                self.consume(b']')?;
                 return Ok(items);
             }
         }
@@ -309,7 +309,7 @@ impl<'a> Parser<'a> {
 
     /// RFC 8259 §7. Borrowed when there is no escape (the common case).
     fn string(&mut self) -> Result<Cow<'a, str>, Syntax> {
-        self.expect(b'"')?;
+        self.consume(b'"')?;
         let start = self.i;
         loop {
             match self.peek().ok_or(Syntax)? {

@@ -32,12 +32,12 @@ impl<'a> Header<'a> {
         let not_object = || Error::MalformedEnvelope("protected header is not a JSON object");
         let doc = strict_json::parse_bytes(json).map_err(|_| not_object())?;
         let mut h = Header::default();
+        // alg, enc, kid and ctx must be strings; anything else makes the
+        // header unreadable rather than "unsupported".
+        let string = |v: &Value<'a>| v.to_cow().ok_or_else(not_object);
         let mut duplicate = false;
         let mut bv_seen = false;
         for (key, value) in doc.members().ok_or_else(not_object)? {
-            // alg, enc, kid and ctx must be strings; as before, anything else
-            // makes the header unreadable rather than "unsupported".
-            let string = |v: &Value<'a>| v.to_cow().ok_or_else(not_object);
             let slot = match key.as_ref() {
                 "alg" => &mut h.alg,
                 "enc" => &mut h.enc,
