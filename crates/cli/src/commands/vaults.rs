@@ -64,10 +64,14 @@ pub fn sync(client: &Client, keyring: &Keyring) -> CliResult<Synced> {
     }
     // Oldest first, as the web vault lists them.
     vaults.sort_by_key(|v| v.seq);
+    // The server lists items in no particular order (docs/API.md); sorted,
+    // so lists and exports come out the same way from either database.
+    let mut items = answer.items;
+    items.sort_by(|a, b| (&a.vault_id, &a.id).cmp(&(&b.vault_id, &b.id)));
     Ok(Synced {
         vaults,
         folders: answer.folders,
-        items: answer.items,
+        items,
         failures,
     })
 }

@@ -147,6 +147,12 @@ fn item_columns(envelopes: bool) -> &'static str {
     }
 }
 
+/// [`item_columns`] without the leading `vault_id` (see [`CopiedItem`]).
+fn copied_columns(envelopes: bool) -> &'static str {
+    let cols = item_columns(envelopes);
+    cols.strip_prefix("vault_id, ").unwrap_or(cols)
+}
+
 /// The columns of one item row, by position (see [`item_columns`]).
 trait ItemCols {
     fn text(&self, i: usize) -> Result<&str, sqlx::Error>;
@@ -166,15 +172,26 @@ impl ItemCols for PgRow {
     }
 }
 
-impl ItemCols for pg_copy::Row<'_> {
+/// A row of a full vault's COPY: the columns of [`item_columns`] without the
+/// leading `vault_id`, which is the vault being copied (not sent again by
+/// PostgreSQL for every row).
+struct CopiedItem<'r, 'a> {
+    vault: &'r str,
+    row: &'r pg_copy::Row<'a>,
+}
+
+impl ItemCols for CopiedItem<'_, '_> {
     fn text(&self, i: usize) -> Result<&str, sqlx::Error> {
-        pg_copy::Row::text(self, i)
+        match i.checked_sub(1) {
+            None => Ok(self.vault),
+            Some(i) => self.row.text(i),
+        }
     }
     fn int(&self, i: usize) -> Result<i64, sqlx::Error> {
-        pg_copy::Row::int(self, i)
+        self.row.int(i.wrapping_sub(1))
     }
     fn opt_int(&self, i: usize) -> Result<Option<i64>, sqlx::Error> {
-        pg_copy::Row::opt_int(self, i)
+        self.row.opt_int(i.wrapping_sub(1))
     }
 }
 
@@ -272,8 +289,8 @@ async fn stream_items(
 /// The PostgreSQL connection of one sync, inside `BEGIN`.
 struct PgSync {
     conn: PoolConnection<Postgres>,
-    /// `enable_sort` is off in this transaction.
-    sorts_off: bool,
+    /// The plan of a full vault's read is forced (see [`pg_set_vault`]).
+    forced: bool,
     /// `COMMIT` went through: the connection may go back to the pool.
     committed: bool,
 }
@@ -292,10 +309,17 @@ async fn pg_exec(c: &mut PgConnection, sql: &'static str) -> Result<(), sqlx::Er
     sqlx::query(sql).execute(c).await.map(drop)
 }
 
-/// Sorts off and the vault of the next COPY, until the transaction ends.
+/// The vault of the next COPY, and its plan, until the transaction ends: a
+/// bitmap heap scan, which reads the vault's heap pages in physical order,
+/// each once. Left to itself the planner picked a sequential scan of the
+/// whole table, evaluating the filter on every other vault's rows too, when
+/// a few vaults share it (16.1 ms against 8.1 ms for 10 000 of 50 000 rows,
+/// EXPLAIN ANALYZE, docs/BENCHMARKS.md § Server, "in heap order"), and an
+/// index scan in id order fetches each row where its random id put it.
 async fn pg_set_vault(c: &mut PgConnection, vault: &str) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "SELECT set_config('enable_sort', 'off', true), set_config('blindvault.sync_vault', $1, true)",
+        "SELECT set_config('blindvault.sync_vault', $1, true), \
+         set_config('enable_seqscan', 'off', true), set_config('enable_indexscan', 'off', true)",
     )
     .bind(vault)
     .execute(c)
@@ -308,17 +332,19 @@ async fn pg_set_vault(c: &mut PgConnection, vault: &str) -> Result<(), sqlx::Err
 async fn pg_copy_items(
     c: &mut PgConnection,
     sql: &str,
+    vault: &str,
     envelopes: bool,
     buf: &mut Vec<u8>,
     first: &mut bool,
     tx: &BodyTx,
 ) -> Result<bool, sqlx::Error> {
     {
-        let mut rows = pg_copy::Rows::new(if envelopes { 8 } else { 7 });
+        let mut rows = pg_copy::Rows::new(if envelopes { 7 } else { 6 });
         let mut chunks = c.copy_out_raw(sql).await?;
         while let Some(chunk) = chunks.try_next().await? {
-            let more = rows.feed(&chunk, |r| {
-                add_row(buf, first, tx, |b| write_item(b, r, envelopes))
+            let more = rows.feed(&chunk, |row| {
+                let r = CopiedItem { vault, row };
+                add_row(buf, first, tx, |b| write_item(b, &r, envelopes))
             })?;
             if !more {
                 return Ok(false);
@@ -361,9 +387,12 @@ async fn write_items(
     let delta_sql =
         format!("SELECT {cols} FROM items WHERE vault_id = $1 AND seq > $2 ORDER BY id");
     let mut first = true;
-    // Full vaults on PostgreSQL: the rows as binary COPY (db/pg_copy.rs).
+    // Full vaults on PostgreSQL: the rows as binary COPY (db/pg_copy.rs),
+    // without `vault_id` (CopiedItem) and in heap order (pg_set_vault), not
+    // id order: docs/API.md leaves the order of `items` unspecified.
+    let copy_cols = copied_columns(envelopes);
     let copy_sql = format!(
-        "COPY (SELECT {cols} FROM items WHERE vault_id = current_setting('blindvault.sync_vault') ORDER BY id) TO STDOUT (FORMAT binary)"
+        "COPY (SELECT {copy_cols} FROM items WHERE vault_id = current_setting('blindvault.sync_vault')) TO STDOUT (FORMAT binary)"
     );
     let mut pg: Option<PgSync> = None;
     for (vault, since) in from {
@@ -407,7 +436,7 @@ async fn write_items(
                     pg_exec(&mut conn, "BEGIN").await?;
                     pg = Some(PgSync {
                         conn,
-                        sorts_off: false,
+                        forced: false,
                         committed: false,
                     });
                 }
@@ -416,26 +445,30 @@ async fn write_items(
                 };
                 let c: &mut PgConnection = &mut p.conn;
                 if since == 0 {
-                    // Full vault: the primary key (vault_id, id) gives id
-                    // order without a sort; right after a bulk import,
-                    // before autovacuum's ANALYZE, the planner instead
-                    // picked a bitmap scan and an 11 MB external merge sort
-                    // on disk (EXPLAIN ANALYZE: 57 ms against 12.5 ms,
-                    // docs/BENCHMARKS.md § Server, 2026-12-03), so sorts are
-                    // priced out. COPY takes no parameters: the vault id is
-                    // a transaction-local setting the query reads back, so
-                    // no value is ever spliced into SQL.
+                    // Full vault, unordered, by a bitmap heap scan
+                    // (pg_set_vault): nothing to sort, so no plan can spill
+                    // a sort of every envelope to disk (an ordered read once
+                    // did, right after a bulk import: EXPLAIN ANALYZE 57 ms
+                    // against 12.5 ms, docs/BENCHMARKS.md § Server,
+                    // 2026-12-03). COPY takes no parameters: the
+                    // vault id is a transaction-local setting the query
+                    // reads back, so no value is ever spliced into SQL.
                     pg_set_vault(c, vault).await?;
-                    p.sorts_off = true;
-                    if !pg_copy_items(c, &copy_sql, envelopes, buf, &mut first, tx).await? {
+                    p.forced = true;
+                    if !pg_copy_items(c, &copy_sql, vault, envelopes, buf, &mut first, tx).await? {
                         return Ok(Err(()));
                     }
                 } else {
-                    // Deltas keep the planner's choice (items_seq, then a
-                    // sort of few rows).
-                    if p.sorts_off {
-                        p.sorts_off = false;
-                        pg_exec(c, "SET LOCAL enable_sort = on").await?;
+                    // Deltas: the planner's choice (items_seq, then a sort
+                    // of few rows).
+                    if p.forced {
+                        p.forced = false;
+                        pg_exec(
+                            c,
+                            "SELECT set_config('enable_seqscan', 'on', true), \
+                             set_config('enable_indexscan', 'on', true)",
+                        )
+                        .await?;
                     }
                     let mut rows = sqlx::query(sql).bind(vault).bind(since).fetch(&mut *c);
                     while let Some(r) = rows.try_next().await? {
@@ -568,7 +601,17 @@ async fn sync(
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
-    use super::{json_str, needs_escape};
+    use super::{copied_columns, item_columns, json_str, needs_escape};
+
+    #[test]
+    fn copied_columns_are_item_columns_after_vault_id() {
+        for envelopes in [true, false] {
+            assert_eq!(
+                format!("vault_id, {}", copied_columns(envelopes)),
+                item_columns(envelopes)
+            );
+        }
+    }
 
     #[test]
     fn strings_are_written_as_serde_json_writes_them() {
