@@ -5,8 +5,11 @@
 //! `push`/`finish` run AES-GCM in WASM (RustCrypto) and return at once;
 //! `pushAsync`/`finishAsync` return promises and run each chunk's AES-GCM in
 //! WebCrypto (src/wasm/attachment_webcrypto.rs), 5-10x faster in browsers.
-//! Both give the same bytes; the calls of one object may be mixed as long as
-//! each promise is awaited before the next call.
+//! Both give the same bytes: `push` as one array, `pushAsync` as a list of
+//! pieces whose concatenation is that array (WebCrypto's output buffers,
+//! uncopied; a `Blob` or a stream takes them as they are). The calls of one
+//! object may be mixed as long as each promise is awaited before the next
+//! call.
 
 use crate::attachment::{
     self, ChunkCipherRef, Decryptor, Encryptor, CHUNK_SIZE, ENCRYPTED_CHUNK_SIZE,
@@ -19,7 +22,7 @@ use zeroize::Zeroizing;
 use super::attachment_webcrypto::{Jobs, StreamCrypto};
 use super::js_err;
 use super::keys::ItemKey;
-use js_sys::{Promise, Uint8Array};
+use js_sys::{Array, Promise, Uint8Array};
 
 fn rejected(e: JsError) -> Promise {
     Promise::reject(&JsValue::from(e))
@@ -125,8 +128,9 @@ impl AttachmentEncryptor {
     }
 
     /// As `push`, with each chunk's AES-GCM in WebCrypto (in WASM where the
-    /// scope has no `crypto.subtle`). Await it before the next call.
-    #[wasm_bindgen(js_name = pushAsync, unchecked_return_type = "Promise<Uint8Array>")]
+    /// scope has no `crypto.subtle`); resolves to the output in pieces, in
+    /// order. Await it before the next call.
+    #[wasm_bindgen(js_name = pushAsync, unchecked_return_type = "Promise<Uint8Array[]>")]
     pub fn push_async(
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "Uint8Array")] plaintext: JsValue,
@@ -137,7 +141,7 @@ impl AttachmentEncryptor {
     }
 
     /// As `finish`, through WebCrypto.
-    #[wasm_bindgen(js_name = finishAsync, unchecked_return_type = "Promise<Uint8Array>")]
+    #[wasm_bindgen(js_name = finishAsync, unchecked_return_type = "Promise<Uint8Array[]>")]
     pub fn finish_async(&mut self) -> Promise {
         self.start(None).unwrap_or_else(rejected)
     }
@@ -148,7 +152,9 @@ impl AttachmentEncryptor {
                 Some(p) => self.push(p.to_vec())?,
                 None => self.finish()?,
             };
-            return Ok(Promise::resolve(&JsValue::from(Uint8Array::from(&out[..]))));
+            return Ok(Promise::resolve(&JsValue::from(Array::of1(
+                &Uint8Array::from(&out[..]),
+            ))));
         }
         check(&self.wc)?;
         let wc = self
@@ -238,9 +244,9 @@ impl AttachmentDecryptor {
 
     /// As `push`, with each chunk's AES-GCM in WebCrypto (in WASM where the
     /// scope has no `crypto.subtle`); resolves only to authenticated
-    /// plaintext. Await it before the next call: after a rejection every
+    /// plaintext, in pieces, in order. Await it before the next call: after a rejection every
     /// later call fails.
-    #[wasm_bindgen(js_name = pushAsync, unchecked_return_type = "Promise<Uint8Array>")]
+    #[wasm_bindgen(js_name = pushAsync, unchecked_return_type = "Promise<Uint8Array[]>")]
     pub fn push_async(
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "Uint8Array")] ciphertext: JsValue,
@@ -251,7 +257,7 @@ impl AttachmentDecryptor {
     }
 
     /// As `finish`, through WebCrypto.
-    #[wasm_bindgen(js_name = finishAsync, unchecked_return_type = "Promise<Uint8Array>")]
+    #[wasm_bindgen(js_name = finishAsync, unchecked_return_type = "Promise<Uint8Array[]>")]
     pub fn finish_async(&mut self) -> Promise {
         self.start(None).unwrap_or_else(rejected)
     }
@@ -262,7 +268,7 @@ impl AttachmentDecryptor {
                 Some(c) => self.push(&c.to_vec())?,
                 None => self.finish()?,
             };
-            return Ok(Promise::resolve(&JsValue::from(out)));
+            return Ok(Promise::resolve(&JsValue::from(Array::of1(&out))));
         }
         check(&self.wc)?;
         let wc = self

@@ -7,10 +7,18 @@
 //! the final-chunk rule. Only the AES-GCM of each 16 KiB chunk runs in the
 //! browser's native code, under the derived chunk key that WASM imports
 //! itself, non-extractable and for one usage, so no application JavaScript
-//! holds its bytes. All chunks of one push are in flight together; their
-//! results are written into one output array in order, and a push resolves
-//! only when every one of its chunks has authenticated (so released
-//! plaintext is always an authenticated prefix, as in the WASM path).
+//! holds its bytes. All chunks of one push are in flight together, and a
+//! push resolves only when every one of its chunks has authenticated (so
+//! released plaintext is always an authenticated prefix, as in the WASM
+//! path).
+//!
+//! A push resolves to its pieces, in order: WebCrypto's own output buffers,
+//! not a copy of them in one array. Copying them out was what kept this path
+//! below WebCrypto's throughput: each push's fresh 1 MiB output array is
+//! zero-filled and page-faulted in before the copy, on the critical path
+//! between the encrypt and decrypt batches (1.4x the time of the same calls
+//! without it, docs/BENCHMARKS.md § Browser). The pieces are also the only
+//! copy of the plaintext, so there are no decrypted intermediates to wipe.
 
 use crate::attachment::TAG_LEN;
 use crate::Error;
@@ -171,7 +179,8 @@ impl StreamCrypto {
         Ok(())
     }
 
-    /// Runs `jobs` and resolves to `prefix || output of every job`, in order.
+    /// Runs `jobs` and resolves to `[prefix (when not empty), output of every
+    /// job…]`, in order.
     pub(crate) fn run(&self, jobs: Jobs, prefix: Vec<u8>) -> Promise {
         let subtle = self.subtle.clone();
         let encrypt = self.encrypt;
@@ -269,22 +278,23 @@ async fn start_later(
     issue(subtle, &key, encrypt, staged, input, jobs).map(Some)
 }
 
-/// Awaits every chunk and writes `prefix || outputs` into one array.
+/// Awaits every chunk; resolves to the pieces `[prefix, outputs…]` (the
+/// prefix only when it is not empty).
 async fn collect(
     all: Option<Promise>,
     encrypt: bool,
     jobs: &[Job],
     prefix: &[u8],
-) -> Result<Uint8Array, JsValue> {
-    let total = prefix.len() + jobs.iter().map(|j| j.out_len).sum::<usize>();
-    let out = Uint8Array::new_with_length(total as u32);
-    out.subarray(0, prefix.len() as u32).copy_from(prefix);
+) -> Result<Array, JsValue> {
+    let pieces = Array::new();
+    if !prefix.is_empty() {
+        pieces.push(&Uint8Array::from(prefix));
+    }
     let Some(all) = all else {
-        return Ok(out);
+        return Ok(pieces);
     };
-    // Nothing of a failed push is released (`out` holds no plaintext yet).
+    // Nothing of a failed push is released.
     let results: Array = JsFuture::from(all).await?.dyn_into()?;
-    let mut offset = prefix.len() as u32;
     let mut bad = results.length() as usize != jobs.len();
     for (i, j) in jobs.iter().enumerate() {
         let Ok(buf) = results.get(i as u32).dyn_into::<ArrayBuffer>() else {
@@ -292,21 +302,20 @@ async fn collect(
             continue;
         };
         let v = Uint8Array::new(&buf);
-        if !bad && v.length() as usize == j.out_len {
-            out.set(&v, offset);
-            offset += v.length();
-        } else {
-            bad = true;
-        }
-        if !encrypt {
-            v.fill(0, 0, v.length());
-        }
+        bad |= v.length() as usize != j.out_len;
+        pieces.push(&v);
     }
     if bad {
-        out.fill(0, 0, out.length());
+        if !encrypt {
+            for p in pieces.iter() {
+                if let Ok(v) = p.dyn_into::<Uint8Array>() {
+                    v.fill(0, 0, v.length());
+                }
+            }
+        }
         return Err(JsError::new("WebCrypto returned an unexpected length").into());
     }
-    Ok(out)
+    Ok(pieces)
 }
 
 /// Starts every chunk's AES-GCM (all in flight together, WebCrypto runs them

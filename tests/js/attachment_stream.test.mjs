@@ -99,15 +99,22 @@ test('ids that could alias another place are refused', () => {
 });
 
 // pushAsync/finishAsync: the chunk AES-GCM in WebCrypto (Node has crypto.subtle).
+// They resolve to pieces (WebCrypto's output buffers, in order), each enqueued as is.
+function enqueuePieces(pieces, controller) {
+  assert.ok(Array.isArray(pieces), 'pushAsync resolves to an array of pieces');
+  for (const p of pieces) {
+    assert.ok(p instanceof Uint8Array, 'each piece is a Uint8Array');
+    if (p.length > 0) controller.enqueue(p);
+  }
+}
+
 function throughAsync(streamer) {
   return new TransformStream({
     async transform(chunk, controller) {
-      const out = await streamer.pushAsync(chunk);
-      if (out.length > 0) controller.enqueue(out);
+      enqueuePieces(await streamer.pushAsync(chunk), controller);
     },
     async flush(controller) {
-      const out = await streamer.finishAsync();
-      if (out.length > 0) controller.enqueue(out);
+      enqueuePieces(await streamer.finishAsync(), controller);
     },
   });
 }
@@ -164,7 +171,7 @@ test('pushAsync reads its argument during the call: the caller may reuse the arr
     buf.fill(0xee);   // overwritten before the push is awaited
     await pending.at(-1);
   }
-  const parts = [...await Promise.all(pending), await enc.finishAsync()];
+  const parts = [...(await Promise.all(pending)).flat(), ...await enc.finishAsync()];
   const ct = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let off = 0;
   for (const p of parts) { ct.set(p, off); off += p.length; }

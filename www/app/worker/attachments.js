@@ -24,10 +24,13 @@ class BlobBuilder {
     this.pending = 0;
   }
 
-  add(bytes) {
-    if (bytes.length === 0) return;
-    this.parts.push(bytes);
-    this.pending += bytes.length;
+  /** Appends pieces (Uint8Arrays), in order. */
+  add(pieces) {
+    for (const bytes of pieces) {
+      if (bytes.length === 0) continue;
+      this.parts.push(bytes);
+      this.pending += bytes.length;
+    }
     if (this.pending >= FOLD_BYTES) this.fold();
   }
 
@@ -44,12 +47,14 @@ class BlobBuilder {
 }
 
 /**
- * One step of a stream: the core's WebCrypto-backed pushAsync/finishAsync
- * where it has them (each awaited before the next call), else push/finish.
+ * One step of a stream, as a list of pieces: the core's WebCrypto-backed
+ * pushAsync/finishAsync where it has them (each awaited before the next
+ * call; they resolve to WebCrypto's output buffers, uncopied), else
+ * push/finish (one array).
  */
 const step = {
-  push: (stream, bytes) => (stream.pushAsync ? stream.pushAsync(bytes) : stream.push(bytes)),
-  finish: (stream) => (stream.finishAsync ? stream.finishAsync() : stream.finish()),
+  push: async (stream, bytes) => (stream.pushAsync ? stream.pushAsync(bytes) : [stream.push(bytes)]),
+  finish: async (stream) => (stream.finishAsync ? stream.finishAsync() : [stream.finish()]),
 };
 
 /** A decryption step whose failure can only mean altered or cut ciphertext. */
