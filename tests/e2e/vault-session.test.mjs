@@ -244,9 +244,13 @@ describe('web vault: full session', { concurrency: false }, () => {
   it('shows the live TOTP code of a login (RFC 6238)', async () => {
     const p = pageA;
     await listItem(p, LOGIN.name).click();
-    await p.locator('#totp-code').filter({ hasText: /^\d{6}$/ }).waitFor({ timeout: WAIT });
+    // Read in the same step that sees six digits: the view may re-render
+    // (clearing the code for a moment) between a wait and a second read.
+    const shown = await (await p.waitForFunction(() => {
+      const t = document.querySelector('#totp-code')?.textContent ?? '';
+      return /^\d{6}$/.test(t) ? t : null;
+    }, null, { timeout: WAIT })).jsonValue();
     const now = Date.now() / 1000;
-    const shown = await p.locator('#totp-code').textContent();
     const expected = [now - 30, now, now + 30].map((t) => totpAt(LOGIN.totp, t));
     assert.ok(expected.includes(shown), `code ${shown} is one of ${expected}`);
     await shot(p, 'totp');
