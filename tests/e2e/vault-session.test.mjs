@@ -364,6 +364,31 @@ describe('web vault: full session', { concurrency: false }, () => {
     await dismissBanner(pageB);
   });
 
+  it('refuses a member key the server swapped after it was pinned: nothing is sealed to it', async () => {
+    const p = pageA;
+    const vaultId = await vaultButton(p, SHARED_VAULT).getAttribute('data-vault');
+    const keyOf = (email) => server.sql(`SELECT public_key FROM accounts WHERE email = '${email}'`).trim();
+    const realB = keyOf(B.email);
+    const wrappedBefore = server.sql(`SELECT wrapped_vault_key, role FROM members WHERE vault_id = '${vaultId}' ORDER BY account_id`);
+    // A hostile server (or its administrator) lists A's own public key as
+    // B's: a valid key, but not the one A's browser pinned when sharing.
+    server.sql(`UPDATE accounts SET public_key = '${keyOf(A.email)}' WHERE email = '${B.email}'`);
+    try {
+      await p.getByLabel(`Role of ${B.email}`).selectOption('write');
+      await expectBanner(p, 'The server now lists a different public key for a member');
+      await dismissBanner(p);
+      assert.equal(
+        server.sql(`SELECT wrapped_vault_key, role FROM members WHERE vault_id = '${vaultId}' ORDER BY account_id`),
+        wrappedBefore, 'no vault key was sealed or sent, no role changed',
+      );
+    } finally {
+      server.sql(`UPDATE accounts SET public_key = '${realB}' WHERE email = '${B.email}'`);
+    }
+    // With the real key back the same change goes through.
+    await p.getByLabel(`Role of ${B.email}`).selectOption('write');
+    await toast(p, `${B.email} is now write.`);
+  });
+
   it('removes the member, which rotates the vault key; they can no longer read it', async () => {
     const p = pageA;
     const vaultId = await vaultButton(p, SHARED_VAULT).getAttribute('data-vault');

@@ -40,6 +40,8 @@ export const MESSAGES = {
   totp_seed: 'The TOTP seed is not valid base32 or an otpauth:// URI.',
   too_large: 'That file is larger than the server accepts, or your storage quota is used up.',
   share_self: 'You are already a member of this vault.',
+  key_changed: 'The server now lists a different public key for a member than the one this browser pinned when it first used theirs. Nothing was sealed to it or sent. Compare fingerprints with them before going on.',
+  pins_unavailable: 'This browser\'s storage for members\' keys is not available, so their keys cannot be checked. Nothing was sent.',
 };
 
 export const message = (code) => MESSAGES[code] || MESSAGES.unexpected;

@@ -3,6 +3,7 @@
 import { state, AppError, bv, ApiError, authed, envelopeToBlob, blobToEnvelope, vault } from './state.js';
 import { sync, listing } from './sync.js';
 import { b64uDecode, utf8 } from '../bytes.js';
+import { checkOrPin } from './pins.js';
 
 function fingerprintOf(publicKeyB64u) {
   try {
@@ -60,7 +61,9 @@ async function freshRevision(vaultId) {
 /**
  * Seals the vault key to the member's public key (HPKE, SPEC § Sealing to a
  * public key) and sets their role. The public key is the one whose
- * fingerprint the person was shown, passed back unchanged.
+ * fingerprint the person was shown, passed back unchanged, or for a role
+ * change the one the server lists now; either way it must match this
+ * browser's pin for that account (pins.js), or nothing is sealed.
  */
 export async function setMember({ vaultId, accountId, publicKey, role }) {
   const v = vault(vaultId);
@@ -71,6 +74,7 @@ export async function setMember({ vaultId, accountId, publicKey, role }) {
     if (!m) throw new AppError('no_such_user');
     pk = m.public_key;
   }
+  await checkOrPin([{ accountId, publicKey: pk }]);
   const wrapped = accountId === state.me.accountId
     ? state.account.wrapVaultKey(v.key, vaultId)
     : v.key.sealTo(b64uDecode(pk), vaultId, accountId);
@@ -114,6 +118,8 @@ export async function rotate({ vaultId }) {
   const old = vault(vaultId);
   const revision = await freshRevision(vaultId);
   const list = await guarded(() => authed('GET', `/vaults/${vaultId}/members`));
+  // Every member's listed key against its pin, before the new key exists.
+  await checkOrPin(list.members.map((m) => ({ accountId: m.account_id, publicKey: m.public_key })));
   const fresh = bv.VaultKey.generate();
   try {
     const body = { base_revision: revision, name: '', members: {}, tokens: {}, items: {}, folders: {} };
