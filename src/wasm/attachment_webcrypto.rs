@@ -17,7 +17,7 @@
 //! below WebCrypto's throughput: each push's fresh 1 MiB output array is
 //! zero-filled and page-faulted in before the copy, on the critical path
 //! between the encrypt and decrypt batches (1.4x the time of the same calls
-//! without it, docs/BENCHMARKS.md § Browser). The pieces are also the only
+//! without it, docs/BENCHMARKS.md § Browser, History). The pieces are also the only
 //! copy of the plaintext, so there are no decrypted intermediates to wipe.
 
 use crate::attachment::TAG_LEN;
