@@ -10,12 +10,22 @@
 use crate::kdf::KdfParams;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
+use zeroize::Zeroizing;
+
+/// Room for the JSON text of every value passed to [`to_js`] (registration
+/// data, the largest, is well under 2 KiB), so the buffer never grows: a
+/// reallocation would leave an unwiped copy behind.
+const TO_JS_CAPACITY: usize = 8 * 1024;
 
 /// A serde value as a plain JS object (no `Map`s, 64-bit ints as numbers).
+/// The JSON text may hold an auth key or a generated password: it is wiped
+/// once JS has parsed it.
 pub(crate) fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
     let fail = || JsError::new("cannot convert the result to JavaScript");
-    let json = serde_json::to_string(value).map_err(|_| fail())?;
-    js_sys::JSON::parse(&json).map_err(|_| fail())
+    let mut json = Zeroizing::new(Vec::with_capacity(TO_JS_CAPACITY));
+    serde_json::to_writer(&mut *json, value).map_err(|_| fail())?;
+    let text = core::str::from_utf8(&json).map_err(|_| fail())?;
+    js_sys::JSON::parse(text).map_err(|_| fail())
 }
 
 /// A JS value as JSON text; `what` names the argument in the error.
