@@ -2,22 +2,15 @@
 // stay within its size budget: password envelopes (export and import) and the
 // password generator. They hold no key of the vault, so a second module,
 // pkg/, loaded the first time one of them is used, serves them.
-import { AppError } from './state.js';
+import { AppError, lazily } from './state.js';
 
-let loading = null;
+const load = lazily(() => import('/pkg/blindvault.js').then(async (m) => {
+  await m.default();
+  return m;
+}));
 
 /** The full core module (pkg/), initialised once per worker. */
 export function extras() {
-  if (!loading) {
-    loading = import('/pkg/blindvault.js').then(async (m) => {
-      await m.default();
-      return m;
-    });
-    // A failed load may be retried (e.g. after a network error).
-    loading.catch(() => {
-      loading = null;
-    });
-  }
   // Said like a failed pkg-vault/: the same "could not be loaded" message.
-  return loading.catch(() => Promise.reject(new AppError('worker_failed')));
+  return load().catch(() => Promise.reject(new AppError('worker_failed')));
 }

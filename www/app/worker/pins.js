@@ -4,26 +4,21 @@
 // who would receive a vault key: the caller stops before sealing anything.
 // Public keys are not secret; what matters is that the server cannot write
 // here, which it cannot (the pins never leave the browser).
-import { state, AppError } from './state.js';
+import { state, AppError, lazily } from './state.js';
 
-const DB_NAME = 'blindvault-pins';
 const STORE = 'pins';
-let opening = null;
 
-function database() {
-  if (!opening) {
-    opening = new Promise((resolve, reject) => {
-      const req = indexedDB.open(DB_NAME, 1);
-      req.onupgradeneeded = () => req.result.createObjectStore(STORE);
-      req.onsuccess = () => resolve(req.result);
-      req.onerror = () => reject(req.error);
-    });
-    opening.catch(() => { opening = null; });
-  }
-  return opening;
-}
+const database = lazily(() => new Promise((resolve, reject) => {
+  const req = indexedDB.open('blindvault-pins', 1);
+  req.onupgradeneeded = () => req.result.createObjectStore(STORE);
+  req.onsuccess = () => resolve(req.result);
+  req.onerror = () => reject(req.error);
+}));
 
-/** Runs `fn(store)` in one transaction; resolves to its last request's result once committed. */
+/**
+ * Runs `fn(store)`, which returns a list of requests, in one transaction;
+ * resolves to their results once it has committed.
+ */
 async function inStore(mode, fn) {
   let db;
   try {
@@ -33,8 +28,8 @@ async function inStore(mode, fn) {
   }
   return new Promise((resolve, reject) => {
     const tx = db.transaction(STORE, mode);
-    const req = fn(tx.objectStore(STORE));
-    tx.oncomplete = () => resolve(req?.result);
+    const reqs = fn(tx.objectStore(STORE));
+    tx.oncomplete = () => resolve(reqs.map((r) => r.result));
     tx.onerror = () => reject(new AppError('pins_unavailable'));
     tx.onabort = () => reject(new AppError('pins_unavailable'));
   });
@@ -51,15 +46,11 @@ export async function checkOrPin(members) {
   const me = state.me.accountId;
   const others = members.filter((m) => m.accountId !== me);
   if (others.length === 0) return;
-  const pinned = await Promise.all(others.map((m) => inStore('readonly', (s) => s.get([me, m.accountId]))));
+  const pinned = await inStore('readonly', (s) => others.map((m) => s.get([me, m.accountId])));
   if (others.some((m, i) => pinned[i] !== undefined && pinned[i] !== m.publicKey)) {
     throw new AppError('key_changed');
   }
   const fresh = others.filter((_, i) => pinned[i] === undefined);
   if (fresh.length === 0) return;
-  await inStore('readwrite', (s) => {
-    let last;
-    for (const m of fresh) last = s.put(m.publicKey, [me, m.accountId]);
-    return last;
-  });
+  await inStore('readwrite', (s) => fresh.map((m) => s.put(m.publicKey, [me, m.accountId])));
 }

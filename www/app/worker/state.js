@@ -25,6 +25,21 @@ export const state = {
   overviews: new Map(),
 };
 
+/**
+ * `load()` run once and shared by every caller; a failure is forgotten, so
+ * the next call tries again (a network error, a storage hiccup).
+ */
+export function lazily(load) {
+  let pending = null;
+  return () => {
+    if (!pending) {
+      pending = load();
+      pending.catch(() => { pending = null; });
+    }
+    return pending;
+  };
+}
+
 /** Error the page shows with a fixed, specific message (see messages.js). */
 export class AppError extends Error {
   constructor(code, detail) {
