@@ -20,8 +20,9 @@
 use rusqlite::types::ValueRef;
 use sqlx::sqlite::LockedSqliteHandle;
 
-/// The current row of a query; only lent to the callback of [`query_each`].
-pub struct Row<'a, 'stmt>(&'a rusqlite::Row<'stmt>);
+/// The current row of a query; only lent to the callback of [`query_each`]
+/// (and, wrapped in `write_conn::WRow`, to a write job's row reader).
+pub struct Row<'a, 'stmt>(pub(super) &'a rusqlite::Row<'stmt>);
 
 fn column_error(i: usize, what: &str) -> sqlx::Error {
     sqlx::Error::ColumnDecode {

@@ -20,7 +20,7 @@
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-use super::sqlite_rows::sqlite_error;
+use super::sqlite_rows::{self, sqlite_error};
 use super::Tx;
 
 /// One bound parameter.
@@ -36,46 +36,33 @@ pub enum WriteConn<'c> {
     Sqlite(&'c mut rusqlite::Connection),
 }
 
-/// A result row, read by column position.
+/// A result row, read by column position; the SQLite arm is the row reader
+/// of a sync's item rows ([`sqlite_rows::Row`]), with its checks.
 pub enum WRow<'r, 's> {
     Any(&'r AnyRow),
-    Sqlite(&'r rusqlite::Row<'s>),
-}
-
-fn column_error(i: usize, what: &str) -> sqlx::Error {
-    sqlx::Error::ColumnDecode {
-        index: i.to_string(),
-        source: what.into(),
-    }
+    Sqlite(sqlite_rows::Row<'r, 's>),
 }
 
 impl WRow<'_, '_> {
     pub fn text(&self, i: usize) -> Result<String, sqlx::Error> {
         match self {
             WRow::Any(r) => r.try_get(i),
-            WRow::Sqlite(r) => match r.get_ref(i).map_err(sqlite_error)? {
-                rusqlite::types::ValueRef::Text(b) => std::str::from_utf8(b)
-                    .map(str::to_owned)
-                    .map_err(|_| column_error(i, "not UTF-8")),
-                _ => Err(column_error(i, "expected TEXT")),
-            },
+            WRow::Sqlite(r) => r.text(i).map(str::to_owned),
         }
     }
 
     pub fn opt_int(&self, i: usize) -> Result<Option<i64>, sqlx::Error> {
         match self {
             WRow::Any(r) => r.try_get(i),
-            WRow::Sqlite(r) => match r.get_ref(i).map_err(sqlite_error)? {
-                rusqlite::types::ValueRef::Null => Ok(None),
-                rusqlite::types::ValueRef::Integer(n) => Ok(Some(n)),
-                _ => Err(column_error(i, "expected INTEGER")),
-            },
+            WRow::Sqlite(r) => r.opt_int(i),
         }
     }
 
     pub fn int(&self, i: usize) -> Result<i64, sqlx::Error> {
-        self.opt_int(i)?
-            .ok_or_else(|| column_error(i, "unexpected NULL"))
+        match self {
+            WRow::Any(r) => r.try_get(i),
+            WRow::Sqlite(r) => r.int(i),
+        }
     }
 }
 
@@ -136,19 +123,30 @@ fn sqlite_fetch<T>(
     conn: &rusqlite::Connection,
     sql: &str,
     args: &[Arg<'_>],
-    limit: usize,
     mut f: impl FnMut(&WRow<'_, '_>) -> Result<T, sqlx::Error>,
 ) -> Result<Vec<T>, sqlx::Error> {
     let mut stmt = sqlite_stmt(conn, sql, args)?;
     let mut rows = stmt.raw_query();
     let mut out = Vec::new();
-    while out.len() < limit {
-        match rows.next().map_err(sqlite_error)? {
-            Some(r) => out.push(f(&WRow::Sqlite(r))?),
-            None => break,
-        }
+    while let Some(r) = rows.next().map_err(sqlite_error)? {
+        out.push(f(&WRow::Sqlite(sqlite_rows::Row(r)))?);
     }
     Ok(out)
+}
+
+/// The first row only; the statement is reset when it is dropped.
+fn sqlite_first<T>(
+    conn: &rusqlite::Connection,
+    sql: &str,
+    args: &[Arg<'_>],
+    f: impl FnOnce(&WRow<'_, '_>) -> Result<T, sqlx::Error>,
+) -> Result<Option<T>, sqlx::Error> {
+    let mut stmt = sqlite_stmt(conn, sql, args)?;
+    let mut rows = stmt.raw_query();
+    match rows.next().map_err(sqlite_error)? {
+        Some(r) => f(&WRow::Sqlite(sqlite_rows::Row(r))).map(Some),
+        None => Ok(None),
+    }
 }
 
 impl WriteConn<'_> {
@@ -185,14 +183,7 @@ impl WriteConn<'_> {
                 .as_ref()
                 .map(|r| f(&WRow::Any(r)))
                 .transpose(),
-            WriteConn::Sqlite(c) => {
-                let mut f = Some(f);
-                let mut v = sqlite_fetch(c, sql, args, 1, |r| match f.take() {
-                    Some(f) => f(r),
-                    None => Err(column_error(0, "second row")),
-                })?;
-                Ok(v.pop())
-            }
+            WriteConn::Sqlite(c) => sqlite_first(c, sql, args, f),
         }
     }
 
@@ -210,7 +201,7 @@ impl WriteConn<'_> {
                 .iter()
                 .map(|r| f(&WRow::Any(r)))
                 .collect(),
-            WriteConn::Sqlite(c) => sqlite_fetch(c, sql, args, usize::MAX, f),
+            WriteConn::Sqlite(c) => sqlite_fetch(c, sql, args, f),
         }
     }
 
@@ -237,20 +228,19 @@ mod tests {
     fn sqlite_binds_by_parameter_number() {
         let c = rusqlite::Connection::open_in_memory().unwrap();
         let args = [Arg::Text("a"), Arg::Int(2), Arg::OptInt(None)];
-        let row = sqlite_fetch(&c, "SELECT $2, $1, $3, $2", &args, 1, |r| {
+        let row = sqlite_fetch(&c, "SELECT $2, $1, $3, $2", &args, |r| {
             Ok((r.int(0)?, r.text(1)?, r.opt_int(2)?, r.int(3)?))
         })
         .unwrap();
         assert_eq!(row, [(2, "a".to_string(), None, 2)]);
-        assert!(sqlite_fetch(&c, "SELECT $4", &args, 1, |r| r.int(0)).is_err());
-        assert!(sqlite_fetch(&c, "SELECT $0", &args, 1, |r| r.int(0)).is_err());
-        assert!(sqlite_fetch(&c, "SELECT :x", &args, 1, |r| r.int(0)).is_err());
+        assert!(sqlite_fetch(&c, "SELECT $4", &args, |r| r.int(0)).is_err());
+        assert!(sqlite_fetch(&c, "SELECT $0", &args, |r| r.int(0)).is_err());
+        assert!(sqlite_fetch(&c, "SELECT :x", &args, |r| r.int(0)).is_err());
         // Cached statements come back with fresh bindings.
         let n = sqlite_fetch(
             &c,
             "SELECT $2, $1, $3, $2",
             &[Arg::Text("b"), Arg::Int(7), Arg::OptInt(Some(1))],
-            1,
             |r| Ok((r.int(0)?, r.text(1)?, r.opt_int(2)?)),
         )
         .unwrap();
@@ -271,12 +261,25 @@ mod tests {
         )
         .unwrap();
         assert_eq!(n, 2);
-        let v = sqlite_fetch(&c, "SELECT v FROM t ORDER BY v", &[], usize::MAX, |r| {
-            r.int(0)
-        })
-        .unwrap();
+        let v = sqlite_fetch(&c, "SELECT v FROM t ORDER BY v", &[], |r| r.int(0)).unwrap();
         assert_eq!(v, [3, 11, 12]);
         // A row-returning statement is not an execute.
         assert!(sqlite_execute(&c, "SELECT 1", &[]).is_err());
+    }
+
+    #[test]
+    fn sqlite_first_reads_one_row_or_none() {
+        let c = rusqlite::Connection::open_in_memory().unwrap();
+        c.execute_batch("CREATE TABLE t (v BIGINT); INSERT INTO t VALUES (1), (2);")
+            .unwrap();
+        let first = sqlite_first(&c, "SELECT v FROM t ORDER BY v", &[], |r| r.int(0));
+        assert_eq!(first.unwrap(), Some(1));
+        let none = sqlite_first(&c, "SELECT v FROM t WHERE v > $1", &[Arg::Int(5)], |r| {
+            r.int(0)
+        });
+        assert_eq!(none.unwrap(), None);
+        // A statement left after its first row is reset for the next use.
+        let again = sqlite_first(&c, "SELECT v FROM t ORDER BY v", &[], |r| r.int(0));
+        assert_eq!(again.unwrap(), Some(1));
     }
 }
