@@ -6,13 +6,12 @@ use axum::routing::{post, put};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use sqlx::Row;
 use utoipa::ToSchema;
 
 use crate::app::AppState;
 use crate::auth::Principal;
 use crate::db::now;
-use crate::db::write_conn::{Arg, WriteConn};
+use crate::db::write_conn::{Arg, WRow, WriteConn};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiQuery, ClientAddr};
 use crate::roles::Role;
@@ -39,14 +38,15 @@ pub struct FolderView {
     pub seq: i64,
 }
 
-pub fn folder_from_row(r: &sqlx::any::AnyRow) -> Result<FolderView, sqlx::Error> {
+/// A row of `vault_id, id, envelope, revision, updated_at, seq`, by position.
+pub fn folder_from_row(r: &WRow<'_, '_>) -> Result<FolderView, sqlx::Error> {
     Ok(FolderView {
-        vault_id: r.try_get("vault_id")?,
-        id: r.try_get("id")?,
-        envelope: r.try_get("envelope")?,
-        revision: r.try_get("revision")?,
-        updated_at: r.try_get("updated_at")?,
-        seq: r.try_get("seq")?,
+        vault_id: r.text(0)?,
+        id: r.text(1)?,
+        envelope: r.text(2)?,
+        revision: r.int(3)?,
+        updated_at: r.int(4)?,
+        seq: r.int(5)?,
     })
 }
 
@@ -58,16 +58,7 @@ async fn load(
     w.fetch_optional(
         "SELECT vault_id, id, envelope, revision, updated_at, seq FROM folders WHERE vault_id = $1 AND id = $2",
         &[Arg::Text(vault), Arg::Text(id)],
-        |r| {
-            Ok(FolderView {
-                vault_id: r.text(0)?,
-                id: r.text(1)?,
-                envelope: r.text(2)?,
-                revision: r.int(3)?,
-                updated_at: r.int(4)?,
-                seq: r.int(5)?,
-            })
-        },
+        folder_from_row,
     )
     .await
 }

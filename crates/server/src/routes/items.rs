@@ -51,40 +51,8 @@ pub struct ItemView {
 pub const ITEM_COLUMNS: &str =
     "vault_id, id, envelope, revision, created_at, updated_at, trashed_at, seq";
 
-pub fn item_from_row(r: &sqlx::any::AnyRow) -> Result<ItemView, sqlx::Error> {
-    Ok(ItemView {
-        vault_id: r.try_get("vault_id")?,
-        id: r.try_get("id")?,
-        envelope: r.try_get("envelope")?,
-        revision: r.try_get("revision")?,
-        created_at: r.try_get("created_at")?,
-        updated_at: r.try_get("updated_at")?,
-        trashed_at: r.try_get("trashed_at")?,
-        seq: r.try_get("seq")?,
-    })
-}
-
-pub async fn load_item<'e, E>(
-    exec: E,
-    vault: &str,
-    item: &str,
-) -> Result<Option<ItemView>, sqlx::Error>
-where
-    E: sqlx::Executor<'e, Database = sqlx::Any>,
-{
-    let sql = format!("SELECT {ITEM_COLUMNS} FROM items WHERE vault_id = $1 AND id = $2");
-    sqlx::query(&sql)
-        .bind(vault)
-        .bind(item)
-        .fetch_optional(exec)
-        .await?
-        .as_ref()
-        .map(item_from_row)
-        .transpose()
-}
-
 /// A row of `ITEM_COLUMNS`, by position.
-fn item_from_wrow(r: &WRow<'_, '_>) -> Result<ItemView, sqlx::Error> {
+fn item_from_row(r: &WRow<'_, '_>) -> Result<ItemView, sqlx::Error> {
     Ok(ItemView {
         vault_id: r.text(0)?,
         id: r.text(1)?,
@@ -97,9 +65,28 @@ fn item_from_wrow(r: &WRow<'_, '_>) -> Result<ItemView, sqlx::Error> {
     })
 }
 
+/// `SELECT {ITEM_COLUMNS} FROM items` for one item (a test checks the columns).
 const LOAD_ITEM: &str =
     "SELECT vault_id, id, envelope, revision, created_at, updated_at, trashed_at, seq \
      FROM items WHERE vault_id = $1 AND id = $2";
+
+pub async fn load_item<'e, E>(
+    exec: E,
+    vault: &str,
+    item: &str,
+) -> Result<Option<ItemView>, sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    sqlx::query(LOAD_ITEM)
+        .bind(vault)
+        .bind(item)
+        .fetch_optional(exec)
+        .await?
+        .as_ref()
+        .map(|r| item_from_row(&WRow::Any(r)))
+        .transpose()
+}
 
 /// [`load_item`] inside a write.
 pub async fn load_item_in(
@@ -110,7 +97,7 @@ pub async fn load_item_in(
     w.fetch_optional(
         LOAD_ITEM,
         &[Arg::Text(vault), Arg::Text(item)],
-        item_from_wrow,
+        item_from_row,
     )
     .await
 }
@@ -465,4 +452,13 @@ async fn history(
         });
     }
     Ok(Json(json!({ "history": out })))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn load_item_reads_item_columns() {
+        let want = format!("SELECT {} FROM items ", super::ITEM_COLUMNS);
+        assert!(super::LOAD_ITEM.starts_with(&want), "{}", super::LOAD_ITEM);
+    }
 }

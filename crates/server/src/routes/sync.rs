@@ -21,6 +21,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::app::AppState;
 use crate::auth::Principal;
+use crate::db::write_conn::WRow;
 use crate::db::{current_seq, pg_copy, sqlite_rows, SyncReader};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ApiQuery;
@@ -518,7 +519,7 @@ async fn sync(
         .fetch_all(&st.db.pool)
         .await?
         {
-            folders.push(folder_from_row(&r)?);
+            folders.push(folder_from_row(&WRow::Any(&r))?);
         }
         for r in sqlx::query(
             "SELECT vault_id, item_id, id, size FROM attachments WHERE vault_id = $1 AND seq > $2",
