@@ -60,6 +60,20 @@ impl SqliteSync {
             SqliteSync::Full => "PRAGMA synchronous = FULL",
         }
     }
+
+    /// Run on every connection that writes: sqlx's pools ([`sqlite_pool`])
+    /// and group commit's own ([`open_group_writer`]). WAL lets readers run
+    /// beside the single writer; `synchronous` is the durability trade-off
+    /// documented above. busy_timeout: the rare writes outside `write_tx`
+    /// wait instead of failing with SQLITE_BUSY.
+    fn pragmas(self) -> [&'static str; 4] {
+        [
+            "PRAGMA journal_mode = WAL",
+            self.pragma(),
+            "PRAGMA busy_timeout = 10000",
+            "PRAGMA foreign_keys = ON",
+        ]
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -282,8 +296,8 @@ impl Db {
 }
 
 /// Group commit's own connection to the database file (`group_commit.rs`),
-/// with the pragmas of [`sqlite_pool`]. The file exists by now: the pools
-/// opened (and with `mode=rwc`, created) it.
+/// with the pragmas of [`sqlite_pool`] ([`SqliteSync::pragmas`]). The file
+/// exists by now: the pools opened (and with `mode=rwc`, created) it.
 fn open_group_writer(url: &str, sync: SqliteSync) -> Result<rusqlite::Connection, DbInitError> {
     let path = SqliteConnectOptions::from_str(url)?
         .get_filename()
@@ -294,14 +308,10 @@ fn open_group_writer(url: &str, sync: SqliteSync) -> Result<rusqlite::Connection
         rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
     .map_err(err)?;
-    conn.pragma_update_and_check(None, "journal_mode", "WAL", |_| Ok(()))
-        .map_err(err)?;
-    for pragma in [
-        sync.pragma(),
-        "PRAGMA busy_timeout = 10000",
-        "PRAGMA foreign_keys = ON",
-    ] {
-        conn.execute_batch(pragma).map_err(err)?;
+    for pragma in sync.pragmas() {
+        // One step: `journal_mode` answers with a row, the others with none.
+        let mut stmt = conn.prepare(pragma).map_err(err)?;
+        stmt.raw_query().next().map_err(err)?;
     }
     // Every statement of every write kind, with room to spare.
     conn.set_prepared_statement_cache_capacity(64);
@@ -314,16 +324,7 @@ fn sqlite_pool(max: u32, sync: SqliteSync) -> AnyPoolOptions {
         .max_connections(max)
         .after_connect(move |conn, _| {
             Box::pin(async move {
-                // WAL lets readers run beside the single writer; `sync` is the
-                // durability trade-off documented on SqliteSync. busy_timeout:
-                // the rare writes outside `write_tx` wait instead of failing
-                // with SQLITE_BUSY.
-                for pragma in [
-                    "PRAGMA journal_mode = WAL",
-                    sync.pragma(),
-                    "PRAGMA busy_timeout = 10000",
-                    "PRAGMA foreign_keys = ON",
-                ] {
+                for pragma in sync.pragmas() {
                     sqlx::query(pragma).execute(&mut *conn).await?;
                 }
                 Ok(())
@@ -385,7 +386,25 @@ pub fn now() -> i64 {
 
 #[cfg(test)]
 mod tests {
-    use super::split_sql;
+    use super::{open_group_writer, split_sql, SqliteSync};
+
+    #[test]
+    #[allow(clippy::unwrap_used)]
+    fn group_writer_gets_the_pool_pragmas() {
+        use rusqlite::types::Value::{self, Integer, Text};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.sqlite3");
+        rusqlite::Connection::open(&path).unwrap();
+        let url = format!("sqlite://{}", path.display());
+        for (sync, level) in [(SqliteSync::Full, 2), (SqliteSync::Normal, 1)] {
+            let c = open_group_writer(&url, sync).unwrap();
+            let get = |p: &str| c.query_row(p, [], |r| r.get::<_, Value>(0));
+            assert_eq!(get("PRAGMA journal_mode").unwrap(), Text("wal".into()));
+            assert_eq!(get("PRAGMA synchronous").unwrap(), Integer(level));
+            assert_eq!(get("PRAGMA busy_timeout").unwrap(), Integer(10000));
+            assert_eq!(get("PRAGMA foreign_keys").unwrap(), Integer(1));
+        }
+    }
 
     #[test]
     fn migration_splits_into_statements_without_comments() {
