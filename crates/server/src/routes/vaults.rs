@@ -11,8 +11,7 @@ use utoipa::ToSchema;
 
 use crate::app::AppState;
 use crate::audit::{self, vault_chain, Event};
-use crate::auth::{authorize, role_in_tx, AccountAuth, Principal};
-use crate::db::write_conn::WriteConn;
+use crate::auth::{authorize, role_in, AccountAuth, Principal};
 use crate::db::{next_seq, now, Tx};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ClientAddr};
@@ -200,17 +199,7 @@ pub async fn bump_vault(tx: &mut Tx, vault_id: &str, base: i64, seq: i64) -> Api
 /// Re-checks the caller's role inside a write transaction (it may have been
 /// removed since `authorize` ran outside it).
 pub async fn recheck(tx: &mut Tx, who: &Principal, vault_id: &str, min: Role) -> ApiResult<Role> {
-    recheck_in(&mut WriteConn::Any(tx), who, vault_id, min).await
-}
-
-/// [`recheck`] on any write connection (group commit's included).
-pub async fn recheck_in(
-    w: &mut WriteConn<'_>,
-    who: &Principal,
-    vault_id: &str,
-    min: Role,
-) -> ApiResult<Role> {
-    match role_in_tx(w, who, vault_id).await? {
+    match role_in(&mut **tx, who, vault_id).await? {
         Some(r) if r >= min => Ok(r),
         _ => Err(ApiError::forbidden("your role in this vault changed")),
     }
