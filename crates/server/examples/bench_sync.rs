@@ -4,8 +4,12 @@
 //! never asserted in tests.
 //!
 //! `cargo run --release -p blindvault-server --example bench_sync`
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+//!
+//! Replies are checked: anything unexpected stops the run with a message
+//! saying what failed (exit status 1), never a panic.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use std::fmt;
 use std::time::Instant;
 
 use axum::body::Body;
@@ -20,10 +24,68 @@ use tower::ServiceExt;
 
 const ITEMS: usize = 10_000;
 
-fn rand_b64(n: usize) -> String {
+/// What failed, in words. `main` returning it prints `Error: <message>` and
+/// exits with status 1. Messages never hold the auth key or a token.
+struct Fail(String);
+
+impl fmt::Debug for Fail {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Display for Fail {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Fail {}
+
+/// `context("what failed")`: a `Result` error becomes "what failed: <error>:
+/// <its sources>", a `None` becomes "what failed".
+trait Context<T> {
+    fn context(self, what: &str) -> Result<T, Fail>;
+}
+
+impl<T, E: std::error::Error> Context<T> for Result<T, E> {
+    fn context(self, what: &str) -> Result<T, Fail> {
+        self.map_err(|e| {
+            let mut msg = format!("{what}: {e}");
+            let mut source = e.source();
+            while let Some(s) = source {
+                msg.push_str(&format!(": {s}"));
+                source = s.source();
+            }
+            Fail(msg)
+        })
+    }
+}
+
+impl<T> Context<T> for Option<T> {
+    fn context(self, what: &str) -> Result<T, Fail> {
+        self.ok_or_else(|| Fail(what.to_string()))
+    }
+}
+
+/// Fails unless `st == expect`. The body is quoted (shortened) only for an
+/// error status: a success reply could hold a token.
+fn check(what: &str, expect: u16, (st, body): (u16, Vec<u8>)) -> Result<Vec<u8>, Fail> {
+    if st == expect {
+        return Ok(body);
+    }
+    let mut msg = format!("{what}: expected HTTP {expect}, got {st}");
+    if st >= 400 {
+        let text: String = String::from_utf8_lossy(&body).chars().take(300).collect();
+        msg.push_str(&format!(": {text}"));
+    }
+    Err(Fail(msg))
+}
+
+fn rand_b64(n: usize) -> Result<String, Fail> {
     let mut b = vec![0u8; n];
-    getrandom::fill(&mut b).unwrap();
-    URL_SAFE_NO_PAD.encode(b)
+    getrandom::fill(&mut b).context("random bytes")?;
+    Ok(URL_SAFE_NO_PAD.encode(b))
 }
 
 async fn call(
@@ -32,7 +94,8 @@ async fn call(
     path: &str,
     token: Option<&str>,
     body: Option<Value>,
-) -> (u16, Vec<u8>) {
+) -> Result<(u16, Vec<u8>), Fail> {
+    let what = format!("{method} {path}");
     let mut b = Request::builder().method(method).uri(path);
     if let Some(t) = token {
         b = b.header("authorization", format!("Bearer {t}"));
@@ -40,88 +103,71 @@ async fn call(
     let req = match body {
         Some(v) => b
             .header("content-type", "application/json")
-            .body(Body::from(v.to_string()))
-            .unwrap(),
-        None => b.body(Body::empty()).unwrap(),
-    };
-    let resp = router.clone().oneshot(req).await.unwrap();
+            .body(Body::from(v.to_string())),
+        None => b.body(Body::empty()),
+    }
+    .context(&what)?;
+    let resp = router.clone().oneshot(req).await.context(&what)?;
     let st = resp.status().as_u16();
-    (
-        st,
-        resp.into_body()
-            .collect()
-            .await
-            .unwrap()
-            .to_bytes()
-            .to_vec(),
-    )
+    let body = resp.into_body().collect().await.context(&what)?;
+    Ok((st, body.to_bytes().to_vec()))
 }
 
 #[tokio::main]
-async fn main() {
-    let dir = tempfile::tempdir().unwrap();
+async fn main() -> Result<(), Fail> {
+    let dir = tempfile::tempdir().context("temporary directory")?;
     let db = match std::env::var("DATABASE_URL") {
-        Ok(url) => Db::connect(&url).await.unwrap(),
-        Err(_) => Db::open_sqlite_dir(&dir.path().join("data")).await.unwrap(),
+        // The URL may hold a password: it is not quoted.
+        Ok(url) => Db::connect(&url).await.context("connect to DATABASE_URL")?,
+        Err(_) => Db::open_sqlite_dir(&dir.path().join("data"))
+            .await
+            .context("open SQLite")?,
     };
     let backend = format!("{:?}", db.backend);
     let state = AppState::new(db, Settings::with_data_dir(dir.path().join("data")))
         .await
-        .unwrap();
+        .context("server state")?;
     let router = app(state.clone());
-    let id = format!("bench{}", &rand_b64(6).replace(['-', '_'], "x"));
-    let auth = rand_b64(32);
+    let id = format!("bench{}", &rand_b64(6)?.replace(['-', '_'], "x"));
+    let auth = rand_b64(32)?;
     let reg = json!({"account_id": id, "email": format!("{id}@example.org"),
-        "kdf": {"alg": "pbkdf2-sha256", "iterations": 600000, "salt": rand_b64(16)},
-        "wrapped_account_key": rand_b64(60), "public_key": rand_b64(32), "wrapped_private_key": rand_b64(60), "auth_key": auth});
-    assert_eq!(
-        call(&router, "POST", "/api/v1/accounts", None, Some(reg))
-            .await
-            .0,
-        201
-    );
-    let (_, b) = call(
+        "kdf": {"alg": "pbkdf2-sha256", "iterations": 600000, "salt": rand_b64(16)?},
+        "wrapped_account_key": rand_b64(60)?, "public_key": rand_b64(32)?, "wrapped_private_key": rand_b64(60)?, "auth_key": auth});
+    let reply = call(&router, "POST", "/api/v1/accounts", None, Some(reg)).await?;
+    check("register account", 201, reply)?;
+    let reply = call(
         &router,
         "POST",
         "/api/v1/accounts/login",
         None,
         Some(json!({"account_id": id, "auth_key": auth})),
     )
-    .await;
-    let token = serde_json::from_slice::<Value>(&b).unwrap()["token"]
+    .await?;
+    let b = check("login", 200, reply)?;
+    let token = serde_json::from_slice::<Value>(&b).context("login reply is not JSON")?["token"]
         .as_str()
-        .unwrap()
+        .context("login reply has no token")?
         .to_string();
     let vault = format!("v{id}");
-    let body = json!({"id": vault, "name": rand_b64(40), "wrapped_vault_key": rand_b64(60)});
-    assert_eq!(
-        call(&router, "POST", "/api/v1/vaults", Some(&token), Some(body))
-            .await
-            .0,
-        201
-    );
+    let body = json!({"id": vault, "name": rand_b64(40)?, "wrapped_vault_key": rand_b64(60)?});
+    let reply = call(&router, "POST", "/api/v1/vaults", Some(&token), Some(body)).await?;
+    check("create vault", 201, reply)?;
 
     // A realistic item: overview + details JWEs, ~1.2 KB together.
     let envelope = format!(
         "{}.{}.{}.{}.{}",
-        rand_b64(90),
+        rand_b64(90)?,
         "",
-        rand_b64(12),
-        rand_b64(800),
-        rand_b64(16)
+        rand_b64(12)?,
+        rand_b64(800)?,
+        rand_b64(16)?
     );
     let t = Instant::now();
     for n in 0..ITEMS {
         let body = json!({"id": format!("i{n}"), "envelope": envelope});
-        let (st, _) = call(
-            &router,
-            "POST",
-            &format!("/api/v1/vaults/{vault}/items"),
-            Some(&token),
-            Some(body),
-        )
-        .await;
-        assert_eq!(st, 201);
+        let path = format!("/api/v1/vaults/{vault}/items");
+        let reply = call(&router, "POST", &path, Some(&token), Some(body)).await?;
+        check(&format!("create item i{n}"), 201, reply)?;
     }
     let create = t.elapsed();
 
@@ -129,39 +175,28 @@ async fn main() {
     let mut size = 0;
     for _ in 0..5 {
         let t = Instant::now();
-        let (st, b) = call(&router, "GET", "/api/v1/sync", Some(&token), None).await;
+        let reply = call(&router, "GET", "/api/v1/sync", Some(&token), None).await?;
         full_ms.push(t.elapsed().as_secs_f64() * 1000.0);
-        assert_eq!(st, 200);
-        size = b.len();
+        size = check("full sync", 200, reply)?.len();
     }
-    let (_, b) = call(&router, "GET", "/api/v1/sync", Some(&token), None).await;
-    let cursor = serde_json::from_slice::<Value>(&b).unwrap()["cursor"]
+    let reply = call(&router, "GET", "/api/v1/sync", Some(&token), None).await?;
+    let b = check("full sync", 200, reply)?;
+    let cursor = serde_json::from_slice::<Value>(&b).context("sync reply is not JSON")?["cursor"]
         .as_i64()
-        .unwrap();
+        .context("sync reply has no cursor")?;
     for n in 0..10 {
         let body = json!({"base_revision": 1, "envelope": envelope});
-        call(
-            &router,
-            "PUT",
-            &format!("/api/v1/vaults/{vault}/items/i{n}"),
-            Some(&token),
-            Some(body),
-        )
-        .await;
+        let path = format!("/api/v1/vaults/{vault}/items/i{n}");
+        let reply = call(&router, "PUT", &path, Some(&token), Some(body)).await?;
+        check(&format!("update item i{n}"), 200, reply)?;
     }
     let mut delta_ms = Vec::new();
     for _ in 0..5 {
         let t = Instant::now();
-        let (st, _) = call(
-            &router,
-            "GET",
-            &format!("/api/v1/sync?since={cursor}"),
-            Some(&token),
-            None,
-        )
-        .await;
+        let path = format!("/api/v1/sync?since={cursor}");
+        let reply = call(&router, "GET", &path, Some(&token), None).await?;
         delta_ms.push(t.elapsed().as_secs_f64() * 1000.0);
-        assert_eq!(st, 200);
+        check("delta sync", 200, reply)?;
     }
     full_ms.sort_by(f64::total_cmp);
     delta_ms.sort_by(f64::total_cmp);
@@ -178,4 +213,5 @@ async fn main() {
     );
     println!("delta sync, 10 changed: median {:.1} ms", delta_ms[2]);
     state.db.pool.close().await;
+    Ok(())
 }

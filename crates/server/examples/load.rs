@@ -11,8 +11,12 @@
 //!
 //! Bounded on purpose: only 127.0.0.1, a fixed request count per phase and a
 //! wall-clock cap (`--max-secs`) after which a phase stops early.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+//!
+//! Server replies and arguments are untrusted: anything unexpected stops the
+//! run with a message saying what failed (exit status 1), never a panic.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use std::fmt;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -27,6 +31,64 @@ use hyper_util::rt::TokioIo;
 use serde_json::{json, Value};
 use tokio::net::TcpStream;
 
+/// What failed, in words. `main` returning it prints `Error: <message>` and
+/// exits with status 1. Messages never hold the auth key or a token.
+struct Fail(String);
+
+impl fmt::Debug for Fail {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Display for Fail {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Fail {}
+
+/// `context("what failed")`: a `Result` error becomes "what failed: <error>:
+/// <its sources>", a `None` becomes "what failed".
+trait Context<T> {
+    fn context(self, what: &str) -> Result<T, Fail>;
+}
+
+impl<T, E: std::error::Error> Context<T> for Result<T, E> {
+    fn context(self, what: &str) -> Result<T, Fail> {
+        self.map_err(|e| {
+            let mut msg = format!("{what}: {e}");
+            let mut source = e.source();
+            while let Some(s) = source {
+                msg.push_str(&format!(": {s}"));
+                source = s.source();
+            }
+            Fail(msg)
+        })
+    }
+}
+
+impl<T> Context<T> for Option<T> {
+    fn context(self, what: &str) -> Result<T, Fail> {
+        self.ok_or_else(|| Fail(what.to_string()))
+    }
+}
+
+/// An unexpected status. The body is quoted (shortened) only for an error
+/// status: a success reply could hold a token.
+fn bad_status(what: &str, expect: u16, st: u16, body: &[u8]) -> Fail {
+    let mut msg = format!("{what}: expected HTTP {expect}, got {st}");
+    if st >= 400 {
+        let text: String = String::from_utf8_lossy(body).chars().take(300).collect();
+        msg.push_str(&format!(": {text}"));
+    }
+    Fail(msg)
+}
+
+const USAGE: &str =
+    "usage: load [--port N] [--items N] [--clients N] [--logins N] [--syncs N] [--max-secs N]";
+
 struct Opts {
     port: u16,
     items: usize,
@@ -36,7 +98,7 @@ struct Opts {
     max_secs: u64,
 }
 
-fn opts() -> Opts {
+fn opts() -> Result<Opts, Fail> {
     let mut o = Opts {
         port: 8787,
         items: 10_000,
@@ -46,28 +108,37 @@ fn opts() -> Opts {
         max_secs: 120,
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
+    let usage = |msg: String| Fail(format!("{msg}\n{USAGE}"));
     for pair in args.chunks(2) {
+        let name = pair[0].as_str();
         let v = pair.get(1).map(String::as_str).unwrap_or("");
-        let n: usize = v
-            .parse()
-            .unwrap_or_else(|_| panic!("{} needs a number", pair[0]));
-        match pair[0].as_str() {
-            "--port" => o.port = u16::try_from(n).unwrap(),
-            "--items" => o.items = n,
-            "--clients" => o.clients = n.max(1),
-            "--logins" => o.logins = n,
-            "--syncs" => o.syncs = n.max(1),
-            "--max-secs" => o.max_secs = n as u64,
-            other => panic!("unknown option {other}"),
+        let num = || {
+            v.parse::<usize>()
+                .map_err(|_| usage(format!("{name} needs a whole number")))
+        };
+        match name {
+            "--port" => {
+                o.port = v
+                    .parse()
+                    .ok()
+                    .filter(|&p| p != 0)
+                    .ok_or_else(|| usage("--port needs a number from 1 to 65535".into()))?;
+            }
+            "--items" => o.items = num()?,
+            "--clients" => o.clients = num()?.max(1),
+            "--logins" => o.logins = num()?,
+            "--syncs" => o.syncs = num()?.max(1),
+            "--max-secs" => o.max_secs = num()? as u64,
+            other => return Err(usage(format!("unknown option {other}"))),
         }
     }
-    o
+    Ok(o)
 }
 
-fn rand_b64(n: usize) -> String {
+fn rand_b64(n: usize) -> Result<String, Fail> {
     let mut b = vec![0u8; n];
-    getrandom::fill(&mut b).unwrap();
-    URL_SAFE_NO_PAD.encode(b)
+    getrandom::fill(&mut b).context("random bytes")?;
+    Ok(URL_SAFE_NO_PAD.encode(b))
 }
 
 /// One keep-alive HTTP/1.1 connection to 127.0.0.1 (never anywhere else).
@@ -76,14 +147,15 @@ struct Conn {
 }
 
 impl Conn {
-    async fn open(port: u16) -> Conn {
-        let tcp = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
-        tcp.set_nodelay(true).unwrap();
+    async fn open(port: u16) -> Result<Conn, Fail> {
+        let to = format!("connect to 127.0.0.1:{port}");
+        let tcp = TcpStream::connect(("127.0.0.1", port)).await.context(&to)?;
+        tcp.set_nodelay(true).context(&to)?;
         let (tx, conn) = hyper::client::conn::http1::handshake(TokioIo::new(tcp))
             .await
-            .unwrap();
+            .context(&to)?;
         tokio::spawn(conn);
-        Conn { tx }
+        Ok(Conn { tx })
     }
 
     async fn call(
@@ -92,7 +164,7 @@ impl Conn {
         path: &str,
         token: Option<&str>,
         body: Option<&Value>,
-    ) -> (u16, Bytes) {
+    ) -> Result<(u16, Bytes), Fail> {
         let mut b = Request::builder()
             .method(method)
             .uri(path)
@@ -107,14 +179,13 @@ impl Conn {
             }
             None => Bytes::new(),
         };
-        self.tx.ready().await.unwrap();
-        let resp = self
-            .tx
-            .send_request(b.body(Full::new(body)).unwrap())
-            .await
-            .unwrap();
+        let what = format!("{method} {path}");
+        let req = b.body(Full::new(body)).context(&what)?;
+        self.tx.ready().await.context(&what)?;
+        let resp = self.tx.send_request(req).await.context(&what)?;
         let st = resp.status().as_u16();
-        (st, resp.into_body().collect().await.unwrap().to_bytes())
+        let body = resp.into_body().collect().await.context(&what)?;
+        Ok((st, body.to_bytes()))
     }
 }
 
@@ -150,7 +221,8 @@ impl Stats {
 }
 
 /// Runs `total` requests from `clients` concurrent connections; `make(i)`
-/// gives request i as (method, path, body). Stops early at `deadline`.
+/// gives request i as (method, path, body). Stops early at `deadline`; the
+/// first failed request stops every client and is the phase's error.
 async fn phase<F>(
     name: &str,
     o: &Opts,
@@ -159,7 +231,7 @@ async fn phase<F>(
     token: Option<String>,
     expect: u16,
     make: F,
-) -> Stats
+) -> Result<Stats, Fail>
 where
     F: Fn(usize) -> (&'static str, String, Option<Value>) + Send + Sync + 'static,
 {
@@ -170,8 +242,9 @@ where
     let mut tasks = Vec::new();
     for _ in 0..clients {
         let (next, make, token, port) = (next.clone(), make.clone(), token.clone(), o.port);
-        tasks.push(tokio::spawn(async move {
-            let mut c = Conn::open(port).await;
+        let stop = next.clone();
+        let run = async move {
+            let mut c = Conn::open(port).await?;
             let mut lat = Vec::new();
             let mut bytes = 0usize;
             loop {
@@ -181,73 +254,88 @@ where
                 }
                 let (m, p, b) = make(i);
                 let t = Instant::now();
-                let (st, body) = c.call(m, &p, token.as_deref(), b.as_ref()).await;
+                let (st, body) = c.call(m, &p, token.as_deref(), b.as_ref()).await?;
                 lat.push(t.elapsed().as_secs_f64() * 1000.0);
-                assert_eq!(st, expect, "{m} {p}: {}", String::from_utf8_lossy(&body));
+                if st != expect {
+                    return Err(bad_status(&format!("{m} {p}"), expect, st, &body));
+                }
                 bytes = body.len();
             }
-            (lat, bytes)
+            Ok((lat, bytes))
+        };
+        tasks.push(tokio::spawn(async move {
+            let r: Result<_, Fail> = run.await;
+            if r.is_err() {
+                stop.store(total, Ordering::Relaxed); // the other clients stop too
+            }
+            r
         }));
     }
     let mut lat_ms = Vec::new();
     let mut bytes = 0;
     for t in tasks {
-        let (l, b) = t.await.unwrap();
+        let (l, b) = t
+            .await
+            .context(&format!("{name}: client task"))?
+            .map_err(|e| Fail(format!("{name}: {e}")))?;
         lat_ms.extend(l);
         bytes = bytes.max(b);
     }
     let secs = t0.elapsed().as_secs_f64();
-    Stats {
+    Ok(Stats {
         name: format!("{name} ({clients} clients)"),
         n: lat_ms.len(),
         secs,
         lat_ms,
         note: format!("last body {bytes} B"),
-    }
+    })
 }
 
 #[tokio::main]
-async fn main() {
-    let o = opts();
-    let mut c = Conn::open(o.port).await;
-    let id = format!("load{}", rand_b64(6).replace(['-', '_'], "x"));
-    let auth = rand_b64(32);
+async fn main() -> Result<(), Fail> {
+    let o = opts()?;
+    let mut c = Conn::open(o.port).await?;
+    let id = format!("load{}", rand_b64(6)?.replace(['-', '_'], "x"));
+    let auth = rand_b64(32)?;
     let reg = json!({"account_id": id, "email": format!("{id}@example.org"),
-        "kdf": {"alg": "pbkdf2-sha256", "iterations": 600000, "salt": rand_b64(16)},
-        "wrapped_account_key": rand_b64(60), "public_key": rand_b64(32),
-        "wrapped_private_key": rand_b64(60), "auth_key": auth});
-    assert_eq!(
-        c.call("POST", "/api/v1/accounts", None, Some(&reg)).await.0,
-        201
-    );
+        "kdf": {"alg": "pbkdf2-sha256", "iterations": 600000, "salt": rand_b64(16)?},
+        "wrapped_account_key": rand_b64(60)?, "public_key": rand_b64(32)?,
+        "wrapped_private_key": rand_b64(60)?, "auth_key": auth});
+    let (st, b) = c.call("POST", "/api/v1/accounts", None, Some(&reg)).await?;
+    if st != 201 {
+        return Err(bad_status("register account", 201, st, &b));
+    }
     let login = json!({"account_id": id, "auth_key": auth});
-    let (_, b) = c
+    let (st, b) = c
         .call("POST", "/api/v1/accounts/login", None, Some(&login))
-        .await;
-    let token = serde_json::from_slice::<Value>(&b).unwrap()["token"]
+        .await?;
+    if st != 200 {
+        return Err(bad_status("login", 200, st, &b));
+    }
+    let token = serde_json::from_slice::<Value>(&b).context("login reply is not JSON")?["token"]
         .as_str()
-        .unwrap()
+        .context("login reply has no token")?
         .to_string();
     let vault = format!("v{id}");
-    let body = json!({"id": vault, "name": rand_b64(40), "wrapped_vault_key": rand_b64(60)});
-    assert_eq!(
-        c.call("POST", "/api/v1/vaults", Some(&token), Some(&body))
-            .await
-            .0,
-        201
-    );
+    let body = json!({"id": vault, "name": rand_b64(40)?, "wrapped_vault_key": rand_b64(60)?});
+    let (st, b) = c
+        .call("POST", "/api/v1/vaults", Some(&token), Some(&body))
+        .await?;
+    if st != 201 {
+        return Err(bad_status("create vault", 201, st, &b));
+    }
 
     // A realistic item blob: overview, details and one more compact JWE
     // (SPEC "Items"), ~0.9 KB of base64url in all.
-    let jwe = |ct: usize| {
-        format!(
+    let jwe = |ct: usize| -> Result<String, Fail> {
+        Ok(format!(
             "eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2R0NNIn0..{}.{}.{}",
-            rand_b64(12),
-            rand_b64(ct),
-            rand_b64(16)
-        )
+            rand_b64(12)?,
+            rand_b64(ct)?,
+            rand_b64(16)?
+        ))
     };
-    let envelope = Arc::new(format!("{}.{}.{}", jwe(120), jwe(380), jwe(60)));
+    let envelope = Arc::new(format!("{}.{}.{}", jwe(120)?, jwe(380)?, jwe(60)?));
     println!(
         "server 127.0.0.1:{}  items {}  envelope {} B  clients {}",
         o.port,
@@ -259,7 +347,7 @@ async fn main() {
     phase("login", &o, o.clients, o.logins, None, 200, move |_| {
         ("POST", "/api/v1/accounts/login".into(), Some(login.clone()))
     })
-    .await
+    .await?
     .print();
 
     let (v, e) = (vault.clone(), envelope.clone());
@@ -275,7 +363,7 @@ async fn main() {
             ("POST", format!("/api/v1/vaults/{v}/items"), Some(body))
         },
     )
-    .await
+    .await?
     .print();
 
     let (v, e) = (vault.clone(), envelope.clone());
@@ -292,7 +380,7 @@ async fn main() {
             ("PUT", format!("/api/v1/vaults/{v}/items/i{i}"), Some(body))
         },
     )
-    .await
+    .await?
     .print();
 
     phase(
@@ -304,7 +392,7 @@ async fn main() {
         200,
         |_| ("GET", "/api/v1/sync".into(), None),
     )
-    .await
+    .await?
     .print();
 
     phase(
@@ -316,6 +404,7 @@ async fn main() {
         200,
         |_| ("GET", "/api/v1/sync".into(), None),
     )
-    .await
+    .await?
     .print();
+    Ok(())
 }
