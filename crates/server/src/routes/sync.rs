@@ -339,21 +339,20 @@ async fn pg_copy_items(
     first: &mut bool,
     tx: &BodyTx,
 ) -> Result<bool, sqlx::Error> {
-    {
-        let mut rows = pg_copy::Rows::new(if envelopes { 7 } else { 6 });
-        let mut chunks = c.copy_out_raw(sql).await?;
-        while let Some(chunk) = chunks.try_next().await? {
-            let more = rows.feed(&chunk, |row| {
-                let r = CopiedItem { vault, row };
-                add_row(buf, first, tx, |b| write_item(b, &r, envelopes))
-            })?;
-            if !more {
-                return Ok(false);
-            }
+    let width = copied_columns(envelopes).split(',').count();
+    let mut rows = pg_copy::Rows::new(width);
+    let mut chunks = c.copy_out_raw(sql).await?;
+    while let Some(chunk) = chunks.try_next().await? {
+        let more = rows.feed(&chunk, |row| {
+            let r = CopiedItem { vault, row };
+            add_row(buf, first, tx, |b| write_item(b, &r, envelopes))
+        })?;
+        if !more {
+            return Ok(false);
         }
-        rows.finish()?;
-        Ok(true)
     }
+    rows.finish()?;
+    Ok(true)
 }
 
 /// Appends one row (after a comma unless `first`); false when the client
@@ -612,6 +611,12 @@ mod tests {
                 item_columns(envelopes)
             );
         }
+    }
+
+    #[test]
+    fn copied_row_widths() {
+        let width = |e: bool| copied_columns(e).split(',').count();
+        assert_eq!((width(true), width(false)), (7, 6));
     }
 
     #[test]
