@@ -6,7 +6,7 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use axum::http::StatusCode;
+use axum::http::{Method, StatusCode};
 use common::{envelope, rand_b64, TestServer};
 use serde_json::{json, Value};
 
@@ -203,13 +203,8 @@ async fn sync_without_envelopes(s: &TestServer) {
     // Every envelope is the one stored, across the body's chunk boundaries,
     // and each item is the very bytes `GET` of that item answers (serde_json
     // of the same view), whichever way the rows were read.
-    let (st, _, full_bytes) = s
-        .raw(
-            axum::http::Request::get("/api/v1/sync")
-                .header("authorization", format!("Bearer {}", a.token))
-                .body(axum::body::Body::empty())
-                .unwrap(),
-        )
+    let (st, full_bytes) = s
+        .call_bytes(Method::GET, "/api/v1/sync", Some(&a.token), None)
         .await;
     assert_eq!(st, StatusCode::OK);
     let full_text = String::from_utf8(full_bytes).unwrap();
@@ -219,14 +214,7 @@ async fn sync_without_envelopes(s: &TestServer) {
             item["vault_id"].as_str().unwrap(),
             item["id"].as_str().unwrap()
         );
-        let (st, _, one_bytes) = s
-            .raw(
-                axum::http::Request::get(path.as_str())
-                    .header("authorization", format!("Bearer {}", a.token))
-                    .body(axum::body::Body::empty())
-                    .unwrap(),
-            )
-            .await;
+        let (st, one_bytes) = s.call_bytes(Method::GET, &path, Some(&a.token), None).await;
         assert_eq!(st, StatusCode::OK);
         let one_text = String::from_utf8(one_bytes).unwrap();
         assert!(full_text.contains(&one_text), "{one_text}");

@@ -175,6 +175,23 @@ impl TestServer {
         token: Option<&str>,
         body: Option<Value>,
     ) -> (StatusCode, Value) {
+        let (status, bytes) = self.call_bytes(method, path, token, body).await;
+        let v = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null)
+        };
+        (status, v)
+    }
+
+    /// [`TestServer::call`] with the body's bytes as sent, unparsed.
+    pub async fn call_bytes(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Vec<u8>) {
         let mut b = Request::builder().method(method).uri(path);
         if let Some(t) = token {
             b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
@@ -187,12 +204,7 @@ impl TestServer {
             None => b.body(Body::empty()).unwrap(),
         };
         let (status, _, bytes) = self.raw(req).await;
-        let v = if bytes.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_slice(&bytes).unwrap_or(Value::Null)
-        };
-        (status, v)
+        (status, bytes)
     }
 
     pub async fn get(&self, path: &str, token: &str) -> (StatusCode, Value) {
