@@ -19,10 +19,24 @@ use crate::error::{ApiError, ApiResult};
 use crate::roles::Role;
 use crate::validate::sha256_hex;
 
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub enum Principal {
     Account { id: String, token_hash: String },
     Token { id: String },
+}
+
+/// Ids only: the session token's hash is what the sessions table is looked up
+/// by, so it is kept out of anything a log or a panic message could print.
+impl core::fmt::Debug for Principal {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Principal::Account { id, .. } => f
+                .debug_struct("Account")
+                .field("id", id)
+                .finish_non_exhaustive(),
+            Principal::Token { id } => f.debug_struct("Token").field("id", id).finish(),
+        }
+    }
 }
 
 impl Principal {
@@ -199,5 +213,21 @@ pub async fn authorize(
                 None => Err(ApiError::not_found("vault")),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Principal;
+
+    #[test]
+    fn debug_names_the_account_but_not_its_token_hash() {
+        let p = Principal::Account {
+            id: "acct-1".into(),
+            token_hash: "5e884898da28047151d0e56f8dc6292773603d0d".into(),
+        };
+        let shown = format!("{p:?}");
+        assert!(shown.contains("acct-1"), "{shown}");
+        assert!(!shown.contains("5e8848"), "{shown}");
     }
 }
