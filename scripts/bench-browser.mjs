@@ -128,7 +128,7 @@ const lines = [
   '  (the same: per-call overhead is hidden), but the same with each push\'s outputs copied into one fresh array',
   '  248-278 ms, and into one reused array 188 ms: the fresh 1 MiB array\'s zero-fill and page faults, between',
   '  the encrypt and the decrypt batches, were the gap. Since 4cb37cd a push resolves to WebCrypto\'s buffers as',
-  '  pieces: 0.96×, 0.94×, 0.93× in three runs at 14:00 UTC (the table above is a later run of the same build).',
+  '  pieces: 0.96×, 0.94×, 0.93× in three runs at 14:00 UTC (the table above is a later run).',
   '- Size: the unlock page (www/app/crypto-worker.js) loads pkg-vault/, every key-using export and nothing',
   '  else; pkg/ adds the stateless `js-extras` (password envelopes, generator, sharing-page keys) and the vault',
   '  imports it only for an export, an import or Generate (www/app/worker/extras.js). From 179.4 KiB (pkg/ at',
