@@ -4,7 +4,7 @@
 #
 #   CARGO_TARGET_DIR=target-server cargo build --release -p blindvault-server \
 #       --bin blindvault-server --example load
-#   crates/server/scripts/bench-loopback.sh target-server/release [extra load args]
+#   [PORT=18907] crates/server/scripts/bench-loopback.sh target-server/release [extra load args]
 #
 # PostgreSQL: a fresh database per run on $PG_ADMIN_URL (default
 # postgres://postgres@127.0.0.1:5432/test), dropped afterwards. PG_PARAMS is
@@ -36,8 +36,9 @@ run() { # $1 = label, $2 = VAR=value for the server; load args from LOAD_ARGS
   rm -rf "$d"
 }
 
-LOAD_ARGS=("$@")
-[ ${#LOAD_ARGS[@]} -eq 0 ] && LOAD_ARGS=(--port "$PORT")
+# The server listens on $PORT, so the load generator always gets that port
+# (last, so a --port among the extra arguments cannot point it elsewhere).
+LOAD_ARGS=("$@" --port "$PORT")
 [ "${ONLY:-}" = pg ] || run "SQLite (synchronous=FULL, default)" BLINDVAULT_SQLITE_SYNC=full
 DB="bv_bench_$$"
 psql "$PG_ADMIN_URL" -qc "CREATE DATABASE $DB" >/dev/null
