@@ -16,7 +16,6 @@
 //! run with a message saying what failed (exit status 1), never a panic.
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::fmt;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -31,49 +30,9 @@ use hyper_util::rt::TokioIo;
 use serde_json::{json, Value};
 use tokio::net::TcpStream;
 
-/// What failed, in words. `main` returning it prints `Error: <message>` and
-/// exits with status 1. Messages never hold the auth key or a token.
-struct Fail(String);
-
-impl fmt::Debug for Fail {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl fmt::Display for Fail {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for Fail {}
-
-/// `context("what failed")`: a `Result` error becomes "what failed: <error>:
-/// <its sources>", a `None` becomes "what failed".
-trait Context<T> {
-    fn context(self, what: &str) -> Result<T, Fail>;
-}
-
-impl<T, E: std::error::Error> Context<T> for Result<T, E> {
-    fn context(self, what: &str) -> Result<T, Fail> {
-        self.map_err(|e| {
-            let mut msg = format!("{what}: {e}");
-            let mut source = e.source();
-            while let Some(s) = source {
-                msg.push_str(&format!(": {s}"));
-                source = s.source();
-            }
-            Fail(msg)
-        })
-    }
-}
-
-impl<T> Context<T> for Option<T> {
-    fn context(self, what: &str) -> Result<T, Fail> {
-        self.ok_or_else(|| Fail(what.to_string()))
-    }
-}
+#[path = "support/fail.rs"]
+mod fail;
+use fail::{Context, Fail};
 
 /// An unexpected status. The body is quoted (shortened) only for an error
 /// status: a success reply could hold a token.
