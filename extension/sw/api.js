@@ -34,7 +34,7 @@ export async function api(server, method, path, { body, token } = {}) {
   } catch {
     json = null;
   }
-  if (!res.ok) throw new ApiError(res.status, (json && json.code) || 'http_error');
+  if (!res.ok) throw new ApiError(res.status, (json && json.error) || 'http_error');
   return json;
 }
 

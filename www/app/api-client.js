@@ -36,6 +36,6 @@ export async function api(method, path, { body, token } = {}) {
   } catch {
     json = null;
   }
-  if (!res.ok) throw new ApiError(res.status, (json && json.code) || 'http_error', json);
+  if (!res.ok) throw new ApiError(res.status, (json && json.error) || 'http_error', json);
   return json;
 }

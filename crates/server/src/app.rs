@@ -12,7 +12,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 use crate::db::Db;
-use crate::rate_limit::FailureLimiter;
+use crate::rate_limit::{FailureLimiter, WindowLimiter};
 use crate::routes;
 use crate::static_files;
 
@@ -31,8 +31,16 @@ pub struct Settings {
     pub share_quota_bytes: u64,
     /// JSON bodies; rotation of a big vault sends every item, hence larger.
     pub max_json_body: usize,
-    pub login_failures_per_account: u32,
+    /// Failed logins per (account, client network) before the backoff
+    /// starts (rate_limit.rs): then `login_backoff_base`, doubling up to
+    /// `login_backoff_max`, between attempts from that network.
+    pub login_failures_before_backoff: u32,
+    pub login_backoff_base: Duration,
+    pub login_backoff_max: Duration,
+    /// Failed logins per client address per 15 minutes (flood guard).
     pub login_failures_per_client: u32,
+    /// `POST /accounts/lookup` calls per caller account per 15 minutes.
+    pub lookups_per_account: u32,
     /// Reverse proxies whose X-Forwarded-For is believed (`--trusted-proxy`);
     /// empty: the TCP peer is the client.
     pub trusted_proxies: Vec<ipnet::IpNet>,
@@ -49,8 +57,11 @@ impl Settings {
             account_quota_bytes: 1024 * 1024 * 1024,
             share_quota_bytes: 64 * 1024 * 1024,
             max_json_body: 64 * 1024 * 1024,
-            login_failures_per_account: 10,
+            login_failures_before_backoff: 5,
+            login_backoff_base: Duration::from_secs(1),
+            login_backoff_max: Duration::from_secs(15 * 60),
             login_failures_per_client: 100,
+            lookups_per_account: 30,
             trusted_proxies: Vec::new(),
         }
     }
@@ -61,6 +72,8 @@ pub struct AppState {
     pub db: Db,
     pub settings: Arc<Settings>,
     pub limiter: Arc<FailureLimiter>,
+    /// Account lookups per caller (`lookups_per_account`).
+    pub lookup_limiter: Arc<WindowLimiter>,
     /// HMAC key for made-up prelogin answers; kept in the database so the
     /// answer for an unknown email is stable across restarts.
     pub prelogin_secret: Arc<[u8; 32]>,
@@ -70,15 +83,19 @@ impl AppState {
     pub async fn new(db: Db, settings: Settings) -> Result<AppState, sqlx::Error> {
         let secret = crate::routes::accounts::load_or_create_prelogin_secret(&db).await?;
         std::fs::create_dir_all(settings.data_dir.join("attachments")).map_err(sqlx::Error::Io)?;
+        let window = Duration::from_secs(15 * 60);
         let limiter = FailureLimiter::new(
-            settings.login_failures_per_account,
+            settings.login_failures_before_backoff,
             settings.login_failures_per_client,
-            Duration::from_secs(15 * 60),
-        );
+            window,
+        )
+        .with_backoff(settings.login_backoff_base, settings.login_backoff_max);
+        let lookup_limiter = WindowLimiter::new(settings.lookups_per_account, window);
         Ok(AppState {
             db,
             settings: Arc::new(settings),
             limiter: Arc::new(limiter),
+            lookup_limiter: Arc::new(lookup_limiter),
             prelogin_secret: Arc::new(secret),
         })
     }

@@ -60,11 +60,11 @@ impl ApiError {
         e
     }
     pub fn too_many(retry_after: u64) -> Self {
-        let mut e = Self::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
-            "too many failed attempts; retry later",
-        );
+        Self::rate_limited(retry_after, "too many failed attempts; retry later")
+    }
+    /// 429 `rate_limited` with `Retry-After: retry_after` (seconds).
+    pub fn rate_limited(retry_after: u64, message: impl Into<String>) -> Self {
+        let mut e = Self::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", message);
         e.retry_after = Some(retry_after);
         e
     }

@@ -3,9 +3,13 @@
 
 mod common;
 
+use std::net::SocketAddr;
+use std::time::Duration;
+
 use axum::body::Body;
+use axum::extract::ConnectInfo;
 use axum::http::{header, Method, Request, StatusCode};
-use common::{envelope, rand_b64, register_body, TestServer};
+use common::{envelope, rand_b64, register_body, Kind, TestServer};
 use serde_json::json;
 
 async fn register_login_logout(s: &TestServer) {
@@ -328,50 +332,211 @@ async fn registering_a_taken_email_reveals_nothing(s: &TestServer) {
     assert_eq!(n, 1);
 }
 
-async fn login_failures_are_rate_limited(s: &TestServer) {
-    let dave = s.user("dave").await;
-    for _ in 0..10 {
-        let (st, _) = s
-            .post(
-                "/api/v1/accounts/login",
-                None,
-                json!({"account_id": "dave", "auth_key": rand_b64(32)}),
-            )
-            .await;
-        assert_eq!(st, StatusCode::UNAUTHORIZED);
-    }
-    let req = Request::builder()
+/// A login for `account` with `key` from TCP peer `peer`: status and Retry-After.
+async fn login_from(s: &TestServer, account: &str, key: &str, peer: &str) -> (StatusCode, u64) {
+    let mut req = Request::builder()
         .method(Method::POST)
         .uri("/api/v1/accounts/login")
         .header(header::CONTENT_TYPE, "application/json")
         .body(Body::from(
-            json!({"account_id": "dave", "auth_key": dave.auth_key}).to_string(),
+            json!({"account_id": account, "auth_key": key}).to_string(),
         ))
         .unwrap();
+    let addr = SocketAddr::new(peer.parse().unwrap(), 40000);
+    req.extensions_mut().insert(ConnectInfo(addr));
     let (st, headers, _) = s.raw(req).await;
-    assert_eq!(
-        st,
-        StatusCode::TOO_MANY_REQUESTS,
-        "even the right key waits"
-    );
-    let retry: u64 = headers
+    let retry = headers
         .get(header::RETRY_AFTER)
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
-    assert!(retry > 0 && retry <= 900);
-    // Failed logins are in the audit log.
+        .map_or(0, |v| v.to_str().unwrap().parse().unwrap());
+    (st, retry)
+}
+
+async fn denied_logins(s: &TestServer) -> i64 {
     use sqlx::Row;
-    let n: i64 = sqlx::query(
+    sqlx::query(
         "SELECT COUNT(*) AS n FROM audit WHERE action = 'account.login' AND outcome = 'denied'",
     )
     .fetch_one(&s.state.db.pool)
     .await
     .unwrap()
-    .get("n");
-    assert_eq!(n, 10);
+    .get("n")
+}
+
+/// Failed logins back off per (account, client network): an attacker's
+/// failures, from one network or many, never lock the owner out of theirs.
+/// The backoff is 60 s here so a slow machine cannot outlast it.
+async fn login_failures_back_off_per_network(kind: Kind) {
+    let s = TestServer::new_with(kind, |st| {
+        st.login_backoff_base = Duration::from_secs(60);
+    })
+    .await;
+    let dave = s.user("dave").await;
+    // Twelve wrong logins from 203.0.113.0/24: five are evaluated, then the
+    // network waits, whichever address of it asks, even with the right key.
+    for i in 0..12 {
+        let (st, retry) = login_from(&s, "dave", &rand_b64(32), &format!("203.0.113.{i}")).await;
+        if i < 5 {
+            assert_eq!(st, StatusCode::UNAUTHORIZED, "attempt {i}");
+        } else {
+            assert_eq!(st, StatusCode::TOO_MANY_REQUESTS, "attempt {i}");
+            assert!(retry > 0 && retry <= 60, "{retry}");
+        }
+    }
+    let (st, _) = login_from(&s, "dave", &dave.auth_key, "203.0.113.200").await;
+    assert_eq!(
+        st,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the attacker's network waits"
+    );
+    // Five more failures from each of ten other networks.
+    for n in 0..10 {
+        for _ in 0..5 {
+            let (st, _) = login_from(&s, "dave", &rand_b64(32), &format!("198.18.{n}.1")).await;
+            assert_eq!(st, StatusCode::UNAUTHORIZED);
+        }
+    }
+    // The owner, on a network of their own (IPv4 and IPv6), gets in.
+    let (st, _) = login_from(&s, "dave", &dave.auth_key, "192.0.2.44").await;
+    assert_eq!(st, StatusCode::OK);
+    let (st, _) = login_from(&s, "dave", &dave.auth_key, "2001:db8:7::1").await;
+    assert_eq!(st, StatusCode::OK);
+    // Every evaluated failure is in the audit log; the 429s were not evaluated.
+    assert_eq!(denied_logins(&s).await, 55);
+    s.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_failures_back_off_per_network_sqlite() {
+    login_failures_back_off_per_network(Kind::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_failures_back_off_per_network_postgres() {
+    login_failures_back_off_per_network(Kind::Postgres).await;
+}
+
+/// Once the backoff has passed, the right key from the same network gets in,
+/// and that success clears the network's count.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_the_backoff_the_right_key_gets_in() {
+    let s = TestServer::new_with(Kind::Sqlite, |st| {
+        st.login_backoff_base = Duration::from_millis(300);
+        st.login_backoff_max = Duration::from_millis(600);
+    })
+    .await;
+    let erin = s.user("erin").await;
+    let net = "192.0.2.10";
+    for _ in 0..5 {
+        let (st, _) = login_from(&s, "erin", &rand_b64(32), net).await;
+        assert_eq!(st, StatusCode::UNAUTHORIZED);
+    }
+    let (st, retry) = login_from(&s, "erin", &erin.auth_key, net).await;
+    assert_eq!((st, retry), (StatusCode::TOO_MANY_REQUESTS, 1));
+    tokio::time::sleep(Duration::from_millis(350)).await;
+    // Evaluated again: a sixth failure doubles the backoff.
+    let (st, _) = login_from(&s, "erin", &rand_b64(32), net).await;
+    assert_eq!(st, StatusCode::UNAUTHORIZED);
+    let (st, _) = login_from(&s, "erin", &erin.auth_key, net).await;
+    assert_eq!(st, StatusCode::TOO_MANY_REQUESTS);
+    tokio::time::sleep(Duration::from_millis(650)).await;
+    let (st, _) = login_from(&s, "erin", &erin.auth_key, net).await;
+    assert_eq!(
+        st,
+        StatusCode::OK,
+        "after the backoff the right key gets in"
+    );
+    // The success cleared the count: five free failures again.
+    for _ in 0..5 {
+        let (st, _) = login_from(&s, "erin", &rand_b64(32), net).await;
+        assert_eq!(st, StatusCode::UNAUTHORIZED);
+    }
+    let (st, _) = login_from(&s, "erin", &rand_b64(32), net).await;
+    assert_eq!(st, StatusCode::TOO_MANY_REQUESTS);
+    s.finish().await;
+}
+
+/// Lookups: 30 per caller per 15 minutes, each an audit entry without the email.
+async fn lookups_are_limited_and_audited(s: &TestServer) {
+    let _ida = s.user("ida").await;
+    let hal = s.user("hal").await;
+    let jo = s.user("jo").await;
+    for i in 0..30 {
+        let email = if i % 10 == 9 {
+            format!("nobody{i}@example.org")
+        } else {
+            "ida@example.org".to_string()
+        };
+        let (st, v) = s
+            .post(
+                "/api/v1/accounts/lookup",
+                Some(&hal.token),
+                json!({"email": email}),
+            )
+            .await;
+        let want = if i % 10 == 9 {
+            StatusCode::NOT_FOUND
+        } else {
+            StatusCode::OK
+        };
+        assert_eq!(st, want, "lookup {i}: {v}");
+    }
+    let req = Request::builder()
+        .method(Method::POST)
+        .uri("/api/v1/accounts/lookup")
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::AUTHORIZATION, format!("Bearer {}", hal.token))
+        .body(Body::from(json!({"email": "ida@example.org"}).to_string()))
+        .unwrap();
+    let (st, headers, body) = s.raw(req).await;
+    assert_eq!(st, StatusCode::TOO_MANY_REQUESTS);
+    let retry: u64 = headers[header::RETRY_AFTER]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(retry > 0 && retry <= 900, "{retry}");
+    let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(v["error"], "rate_limited");
+    // Another caller is not limited.
+    let (st, _) = s
+        .post(
+            "/api/v1/accounts/lookup",
+            Some(&jo.token),
+            json!({"email": "ida@example.org"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    use sqlx::Row;
+    let rows: Vec<(String, String, String)> = sqlx::query(
+        "SELECT object, outcome, client FROM audit WHERE chain = 'global' AND action = 'account.lookup' \
+         AND actor = 'account:hal' ORDER BY seq",
+    )
+    .fetch_all(&s.state.db.pool)
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| (r.get("object"), r.get("outcome"), r.get("client")))
+    .collect();
+    assert_eq!(rows.len(), 30, "one entry per lookup, none for the 429");
+    let found = rows
+        .iter()
+        .filter(|(o, out, _)| o == "account:ida" && out == "ok");
+    assert_eq!(found.count(), 27);
+    let missed = rows
+        .iter()
+        .filter(|(o, out, _)| o == "lookup" && out == "not_found");
+    assert_eq!(missed.count(), 3);
+    let all: Vec<String> = sqlx::query("SELECT object FROM audit")
+        .fetch_all(&s.state.db.pool)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get("object"))
+        .collect();
+    assert!(
+        all.iter().all(|o| !o.contains('@')),
+        "no email in the audit log"
+    );
 }
 
 async fn change_password_swaps_and_revokes(s: &TestServer) {
@@ -509,7 +674,7 @@ both_backends!(
     register_login_logout,
     prelogin_hides_existence,
     register_rejects_bad_input,
-    login_failures_are_rate_limited,
+    lookups_are_limited_and_audited,
     change_password_swaps_and_revokes,
     delete_account_and_lookup,
     registering_a_taken_email_reveals_nothing,

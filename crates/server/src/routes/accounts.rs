@@ -356,7 +356,7 @@ async fn login(
         .await?;
         return Err(ApiError::unauthorized());
     };
-    st.limiter.record_success(&req.account_id);
+    st.limiter.record_success(&req.account_id, &client);
     let token = b64u(&random_bytes::<32>()?);
     let expires_at = now() + st.settings.session_ttl_secs;
     let (mut tx, _) = st.db.write_tx().await?;
@@ -638,18 +638,41 @@ pub struct LookupResponse {
 }
 
 /// The invitee's public key, for HPKE-wrapping a vault key. Logged-in callers
-/// only; the client pins the key's fingerprint on first use.
+/// only; the client pins the key's fingerprint on first use. Each caller has
+/// `lookups_per_account` per 15 minutes (429 beyond), and every lookup is an
+/// audit entry naming the account found, never the email.
 async fn lookup(
     State(st): State<AppState>,
-    _who: AccountAuth,
+    ClientAddr(client): ClientAddr,
+    who: AccountAuth,
     ApiJson(req): ApiJson<LookupRequest>,
 ) -> ApiResult<Json<LookupResponse>> {
+    let actor = format!("account:{}", who.id);
+    st.lookup_limiter
+        .hit(&actor)
+        .map_err(|secs| ApiError::rate_limited(secs, "too many account lookups; retry later"))?;
     let email = validate::email(&req.email)?;
     let row = sqlx::query("SELECT id, public_key FROM accounts WHERE email = $1")
         .bind(&email)
         .fetch_optional(&st.db.pool)
-        .await?
-        .ok_or_else(|| ApiError::not_found("account"))?;
+        .await?;
+    let found = match &row {
+        Some(r) => Some(format!("account:{}", r.try_get::<String, _>("id")?)),
+        None => None,
+    };
+    audit::append_alone(
+        &st.db,
+        Event {
+            chain: "global".into(),
+            actor: &actor,
+            action: "account.lookup",
+            object: found.as_deref().unwrap_or("lookup"),
+            client: &client,
+            outcome: if found.is_some() { "ok" } else { "not_found" },
+        },
+    )
+    .await?;
+    let row = row.ok_or_else(|| ApiError::not_found("account"))?;
     Ok(Json(LookupResponse {
         account_id: row.try_get("id")?,
         public_key: row.try_get("public_key")?,
