@@ -16,6 +16,7 @@
 
 use crate::context::{validate_id, Context};
 use crate::encoding::b64u_encode;
+use crate::identity::{Identity, SigningKey};
 use crate::kdf::{KdfParams, MasterKey};
 use crate::keys::SymmetricKey;
 use crate::secret::SecretString;
@@ -54,6 +55,16 @@ pub struct UnlockedAccount {
     account_id: String,
     account_key: SymmetricKey,
     key_pair: KeyPair,
+    /// The identity's signing key and statement, once opened or issued
+    /// ([`UnlockedAccount::open_identity`], [`UnlockedAccount::issue_identity`]).
+    identity: Option<(SigningKey, Identity)>,
+}
+
+/// A new identity for the server: the statement and the wrapped signing key.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdentityUpload {
+    pub identity: String,
+    pub wrapped_signing_key: String,
 }
 
 /// Registers with the password: runs the full KDF once (native clients).
@@ -89,6 +100,7 @@ pub fn register_with_master_key(
         account_id: account_id.to_owned(),
         account_key,
         key_pair,
+        identity: None,
     };
     Ok((registration, unlocked))
 }
@@ -127,6 +139,7 @@ pub fn unlock_with_master_key(
         account_id: account_id.to_owned(),
         account_key,
         key_pair,
+        identity: None,
     })
 }
 
@@ -186,6 +199,69 @@ impl UnlockedAccount {
         }
     }
 
+    /// Makes this account's identity: a fresh Ed25519 signing key and the
+    /// statement binding account id, `email` and both public keys. For a new
+    /// account, and for one made before identities existed.
+    pub fn issue_identity(&mut self, email: &str) -> Result<IdentityUpload> {
+        let signing = SigningKey::generate()?;
+        let identity = Identity::issue(
+            &self.account_id,
+            email,
+            &self.key_pair.public_key_bytes(),
+            &signing,
+        )?;
+        let upload = IdentityUpload {
+            identity: identity.as_str().to_owned(),
+            wrapped_signing_key: signing.wrap(&self.account_key, &self.account_id)?,
+        };
+        self.identity = Some((signing, identity));
+        Ok(upload)
+    }
+
+    /// Opens the identity the server keeps for this account, refusing one that
+    /// is not ours: another account id, another X25519 key than our key pair's,
+    /// or an Ed25519 key that is not our wrapped signing key's.
+    pub fn open_identity(
+        &mut self,
+        identity: &str,
+        wrapped_signing_key: &str,
+    ) -> Result<&Identity> {
+        let identity = Identity::parse(identity)?;
+        let signing = SigningKey::unwrap(&self.account_key, wrapped_signing_key, &self.account_id)?;
+        if identity.account_id() != self.account_id
+            || identity.x25519() != &self.key_pair.public_key_bytes()
+            || identity.ed25519() != &signing.public_key_bytes()
+        {
+            return Err(Error::MalformedIdentity("not this account's identity"));
+        }
+        self.identity = Some((signing, identity));
+        Ok(&self
+            .identity
+            .as_ref()
+            .ok_or(Error::MalformedIdentity("missing"))?
+            .1)
+    }
+
+    /// Our identity statement, once opened or issued.
+    pub fn identity(&self) -> Option<&Identity> {
+        self.identity.as_ref().map(|(_, i)| i)
+    }
+
+    /// Our signing key, once opened or issued.
+    pub fn signing_key(&self) -> Option<&SigningKey> {
+        self.identity.as_ref().map(|(k, _)| k)
+    }
+
+    /// Both, or the error a caller that must sign reports.
+    pub fn signer(&self) -> Result<(&SigningKey, &Identity)> {
+        self.identity
+            .as_ref()
+            .map(|(k, i)| (k, i))
+            .ok_or(Error::MalformedIdentity(
+                "this account's identity is not open",
+            ))
+    }
+
     /// Wraps a vault key for this account itself, `bv1/vault-key/<vault>/<account>`.
     pub fn wrap_vault_key(&self, vault_key: &SymmetricKey, vault_id: &str) -> Result<String> {
         self.account_key
@@ -231,6 +307,7 @@ impl fmt::Debug for UnlockedAccount {
             .field("account_id", &self.account_id)
             .field("account_key", &self.account_key)
             .field("key_pair", &self.key_pair)
+            .field("identity", &self.identity())
             .finish()
     }
 }

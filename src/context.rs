@@ -50,6 +50,14 @@ impl Context {
     pub fn private_key(account: &str) -> Result<Self> {
         Self::build("private-key", &[account])
     }
+    /// The Ed25519 signing key of the account's identity, wrapped by the account key.
+    pub fn signing_key(account: &str) -> Result<Self> {
+        Self::build("signing-key", &[account])
+    }
+    /// The account's list of its vaults (made or accepted), under the account key.
+    pub fn vault_list(account: &str) -> Result<Self> {
+        Self::build("vault-list", &[account])
+    }
     /// A vault key wrapped for one member (by their account key, or by HPKE to their public key).
     pub fn vault_key(vault: &str, member: &str) -> Result<Self> {
         Self::build("vault-key", &[vault, member])
@@ -103,8 +111,8 @@ impl Context {
         };
         let ids: Vec<&str> = parts.collect();
         let arity = match kind {
-            "account-key" | "private-key" | "vault-meta" | "vault-overviews" | "share"
-            | "export" => 1,
+            "account-key" | "private-key" | "signing-key" | "vault-list" | "vault-meta"
+            | "vault-overviews" | "share" | "export" => 1,
             "vault-key" | "folder" | "item-key" | "item-overview" | "item-details" => 2,
             "attachment-meta" | "attachment" => 3,
             _ => return Err(Error::MalformedEnvelope("context")),

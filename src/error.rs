@@ -89,6 +89,26 @@ pub enum Error {
     #[error("an id must be 1 to 64 characters of A-Z, a-z, 0-9, '-' or '_'")]
     InvalidId,
 
+    // --- identities and member logs (SPEC § Identities, § Member log) -----
+    #[error("not a valid email address")]
+    InvalidEmail,
+    #[error("malformed identity statement: {0}")]
+    MalformedIdentity(&'static str),
+    #[error("a signature does not verify")]
+    InvalidSignature,
+    #[error("member log entry {index} is refused: {reason}")]
+    LogEntryRefused { index: u64, reason: &'static str },
+    #[error("the member log does not extend the one this device verified before (rolled back, truncated or rewritten)")]
+    LogRollback,
+    #[error("the vault key is not the one the vault's member log commits to")]
+    KeyCommitmentMismatch,
+    #[error("the server's member list differs from the vault's verified member log")]
+    ServerRosterMismatch,
+    #[error("this account is not a member of the vault according to its member log")]
+    NotInRoster,
+    #[error("the vault list is older than one this device has seen (version {seen} > {got})")]
+    VaultListRollback { seen: u64, got: u64 },
+
     // --- platform ---------------------------------------------------------
     #[error("the system random number generator failed")]
     Random,

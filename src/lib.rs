@@ -18,9 +18,11 @@ pub mod encoding;
 pub mod envelope;
 pub mod error;
 pub mod generator;
+pub mod identity;
 pub mod item;
 pub mod kdf;
 pub mod keys;
+pub mod member_log;
 pub mod overview_snapshot;
 pub mod password_envelope;
 pub mod random;
@@ -29,6 +31,7 @@ pub mod sharing;
 #[cfg(feature = "strength")]
 pub mod strength;
 mod strict_json;
+pub mod vault_list;
 
 #[cfg(target_arch = "wasm32")]
 mod wasm;

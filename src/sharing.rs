@@ -127,6 +127,13 @@ impl KeyPair {
     }
 }
 
+impl KeyPair {
+    fn hpke_public(&self) -> Result<<Kem as hpke::Kem>::PublicKey> {
+        <Kem as hpke::Kem>::PublicKey::from_bytes(&self.public_key_bytes())
+            .map_err(|_| Error::InvalidPublicKey)
+    }
+}
+
 impl fmt::Debug for KeyPair {
     // The public key is public; the fingerprint is how people compare it.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -146,9 +153,13 @@ pub fn fingerprint(public_key: &[u8; 32]) -> String {
     let mut h = Sha256::new();
     h.update(FINGERPRINT_LABEL);
     h.update(public_key);
-    let digest = h.finalize();
+    digit_groups(&h.finalize())
+}
+
+/// The 8 groups of 4 digits of a SHA-256 digest: `BE32(h[4i..4i+4]) mod 10000`.
+pub(crate) fn digit_groups(digest: &[u8]) -> String {
     let mut out = String::with_capacity(8 * 5);
-    for (i, chunk) in digest.chunks_exact(4).enumerate() {
+    for (i, chunk) in digest.chunks_exact(4).take(8).enumerate() {
         if i > 0 {
             out.push(' ');
         }
@@ -221,6 +232,101 @@ pub fn open_vault_key(
         info.as_bytes(),
         &key_pair.public_key_bytes(),
     )?;
+    key_from_plaintext(&pt)
+}
+
+/// Prefix of a vault key copy sealed in HPKE auth mode (SPEC § Vault key copies).
+pub const HPKE_AUTH_PREFIX: &str = "bv1-hpke-auth";
+
+fn share_info(vault_id: &str, member: &str, entry_hash: &str) -> Result<Vec<u8>> {
+    crate::context::validate_id(vault_id)?;
+    crate::context::validate_id(member)?;
+    if !is_hash_hex(entry_hash) {
+        return Err(Error::MalformedEnvelope("entry hash"));
+    }
+    Ok(format!("bv1/vault-share/{vault_id}/{member}/{entry_hash}").into_bytes())
+}
+
+fn is_hash_hex(h: &str) -> bool {
+    h.len() == 64 && h.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+/// Seals a vault key to member `recipient_account_id` in HPKE auth mode from
+/// `sender`, bound to the member-log entry `entry_hash` (the entry that added
+/// the member, or the one that set the key):
+/// `bv1-hpke-auth.<entry hash>.<enc>.<ct>`, `info = "bv1/vault-share/V/M/H"`,
+/// `aad = pkR || pkS`.
+pub fn seal_vault_key_auth(
+    sender: &KeyPair,
+    recipient_pk: &[u8; 32],
+    vault_key: &SymmetricKey,
+    vault_id: &str,
+    recipient_account_id: &str,
+    entry_hash: &str,
+) -> Result<String> {
+    let info = share_info(vault_id, recipient_account_id, entry_hash)?;
+    let mut aad = recipient_pk.to_vec();
+    aad.extend_from_slice(&sender.public_key_bytes());
+    seal_mode(
+        &format!("{HPKE_AUTH_PREFIX}.{entry_hash}"),
+        Some(sender),
+        recipient_pk,
+        &info,
+        &aad,
+        vault_key.secret().expose_secret(),
+        fresh_ikm()?,
+    )
+}
+
+/// The member-log entry hash an auth-mode copy names, after its syntax checks.
+pub fn vault_key_copy_entry(sealed: &str) -> Option<&str> {
+    let mut parts = sealed.split('.');
+    match (
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+    ) {
+        (Some(HPKE_AUTH_PREFIX), Some(h), Some(_), Some(_), None) if is_hash_hex(h) => Some(h),
+        _ => None,
+    }
+}
+
+/// Opens a copy made by [`seal_vault_key_auth`]; `sender_pk` is the X25519 key
+/// of the entry's signer as the verified member log records it.
+pub fn open_vault_key_auth(
+    key_pair: &KeyPair,
+    sealed: &str,
+    vault_id: &str,
+    my_account_id: &str,
+    sender_pk: &[u8; 32],
+) -> Result<SymmetricKey> {
+    if sealed.len() > MAX_SEALED_LEN {
+        return Err(Error::EnvelopeTooLarge {
+            actual: sealed.len(),
+            maximum: MAX_SEALED_LEN,
+        });
+    }
+    let mut parts = sealed.split('.');
+    let (Some(prefix), Some(h), Some(enc), Some(ct), None) = (
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+    ) else {
+        return Err(Error::MalformedEnvelope(
+            "expected bv1-hpke-auth.<entry>.<enc>.<ciphertext>",
+        ));
+    };
+    if prefix != HPKE_AUTH_PREFIX {
+        return Err(Error::UnsupportedVersion);
+    }
+    let info = share_info(vault_id, my_account_id, h)?;
+    let mut aad = key_pair.public_key_bytes().to_vec();
+    aad.extend_from_slice(sender_pk);
+    let pt = open_parts(key_pair, Some(sender_pk), enc, ct, &info, &aad)?;
     key_from_plaintext(&pt)
 }
 
@@ -303,6 +409,21 @@ fn seal_raw(
     plaintext: &[u8],
     ikm: Zeroizing<[u8; 32]>,
 ) -> Result<String> {
+    seal_mode(HPKE_PREFIX, None, recipient_pk, info, aad, plaintext, ikm)
+}
+
+/// HPKE seal in base mode (`sender: None`) or auth mode (RFC 9180 §5.1.3,
+/// the sender's static X25519 key authenticates it), written as
+/// `prefix "." BASE64URL(enc) "." BASE64URL(ct)`.
+fn seal_mode(
+    prefix: &str,
+    sender: Option<&KeyPair>,
+    recipient_pk: &[u8; 32],
+    info: &[u8],
+    aad: &[u8],
+    plaintext: &[u8],
+    ikm: Zeroizing<[u8; 32]>,
+) -> Result<String> {
     let pk = <Kem as hpke::Kem>::PublicKey::from_bytes(recipient_pk)
         .map_err(|_| Error::InvalidPublicKey)?;
     let mut rng = OneShotIkm {
@@ -312,13 +433,13 @@ fn seal_raw(
     };
     // EncapError is the only way setup fails: the DH output was all zero,
     // i.e. a low-order public key (RFC 9180 §7.1.4).
-    let (enc, mut ctx) = hpke::setup_sender_with_rng::<AesGcm256, HkdfSha256, Kem>(
-        &OpModeS::Base,
-        &pk,
-        info,
-        &mut rng,
-    )
-    .map_err(|_| Error::InvalidPublicKey)?;
+    let mode = match sender {
+        None => OpModeS::Base,
+        Some(kp) => OpModeS::Auth((kp.hpke_private()?, kp.hpke_public()?)),
+    };
+    let (enc, mut ctx) =
+        hpke::setup_sender_with_rng::<AesGcm256, HkdfSha256, Kem>(&mode, &pk, info, &mut rng)
+            .map_err(|_| Error::InvalidPublicKey)?;
     if rng.misused || !rng.used {
         return Err(Error::Random);
     }
@@ -328,8 +449,8 @@ fn seal_raw(
             actual: plaintext.len(),
             maximum: MAX_SEALED_LEN,
         })?;
-    let mut out = String::with_capacity(HPKE_PREFIX.len() + 2 + 43 + ct.len() * 4 / 3 + 4);
-    out.push_str(HPKE_PREFIX);
+    let mut out = String::with_capacity(prefix.len() + 2 + 43 + ct.len() * 4 / 3 + 4);
+    out.push_str(prefix);
     out.push('.');
     out.push_str(&b64u_encode(&enc.to_bytes()));
     out.push('.');
@@ -362,6 +483,18 @@ fn open_raw(key_pair: &KeyPair, sealed: &str, info: &[u8], aad: &[u8]) -> Result
     if prefix != HPKE_PREFIX {
         return Err(Error::UnsupportedVersion);
     }
+    open_parts(key_pair, None, enc, ct, info, aad)
+}
+
+/// Opens `enc` and `ct` (base64url) in base mode, or in auth mode from `sender`.
+fn open_parts(
+    key_pair: &KeyPair,
+    sender: Option<&[u8; 32]>,
+    enc: &str,
+    ct: &str,
+    info: &[u8],
+    aad: &[u8],
+) -> Result<SecretBytes> {
     let enc = b64u_decode(enc, "hpke enc")?;
     if enc.len() != ENC_LEN {
         return Err(Error::MalformedEnvelope("hpke enc length"));
@@ -374,9 +507,14 @@ fn open_raw(key_pair: &KeyPair, sealed: &str, info: &[u8], aad: &[u8]) -> Result
         .map_err(|_| Error::MalformedEnvelope("hpke enc"))?;
     let sk = key_pair.hpke_private()?;
     // DecapError: the DH with `enc` was all zero (a low-order point).
-    let mut ctx =
-        hpke::setup_receiver::<AesGcm256, HkdfSha256, Kem>(&OpModeR::Base, &sk, &enc, info)
-            .map_err(|_| Error::InvalidPublicKey)?;
+    let mode = match sender {
+        None => OpModeR::Base,
+        Some(pk) => OpModeR::Auth(
+            <Kem as hpke::Kem>::PublicKey::from_bytes(pk).map_err(|_| Error::InvalidPublicKey)?,
+        ),
+    };
+    let mut ctx = hpke::setup_receiver::<AesGcm256, HkdfSha256, Kem>(&mode, &sk, &enc, info)
+        .map_err(|_| Error::InvalidPublicKey)?;
     let pt = ctx.open(&ct, aad).map_err(|_| Error::DecryptionFailed)?;
     Ok(SecretBytes::new(pt))
 }
