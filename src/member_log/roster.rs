@@ -108,6 +108,12 @@ fn sign_body(body: &Body, signer: &SigningKey) -> Result<String> {
 }
 
 impl Roster {
+    /// The roster before entry 0: what [`Roster::apply`] of a `create` starts from.
+    pub fn new(vault: &str) -> Result<Self> {
+        crate::context::validate_id(vault)?;
+        Ok(Self::empty(vault))
+    }
+
     fn empty(vault: &str) -> Self {
         Roster {
             vault: vault.to_owned(),

@@ -11,6 +11,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod extract;
+pub mod member_log;
 pub mod openapi;
 pub mod rate_limit;
 pub mod roles;

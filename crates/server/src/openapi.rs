@@ -18,12 +18,13 @@ use crate::audit::{Entry, Verification};
 use crate::error::ApiResult;
 use crate::roles::Role;
 use crate::routes::accounts::{
-    AccountKeys, ChangePasswordRequest, DeleteAccountRequest, Kdf, LoginRequest, LoginResponse,
-    LookupRequest, LookupResponse, PreloginRequest, PreloginResponse, RegisterRequest,
+    AccountKeys, ChangePasswordRequest, DeleteAccountRequest, IdentityUpload, Kdf, LoginRequest,
+    LoginResponse, LookupRequest, LookupResponse, PreloginRequest, PreloginResponse,
+    RegisterRequest, VaultListBody,
 };
 use crate::routes::folders::{CreateFolder, FolderView, UpdateFolder};
 use crate::routes::items::{BaseRevision, CreateItem, HistoryEntry, ItemView, UpdateItem};
-use crate::routes::members::{MemberView, Rewrapped, RotateRequest, UpsertMember};
+use crate::routes::members::{MemberView, OwnKey, Rewrapped, RotateRequest, UpsertMember};
 use crate::routes::overview_snapshot::{OverviewSnapshot, PutOverviewSnapshot, SnapshotRevision};
 use crate::routes::share_requests::{
     CollectedAnswer, CreateShareRequest, CreatedShareRequest, ShareRequestAnswer,
@@ -51,12 +52,15 @@ use crate::routes::vaults::{CreateVault, RenameVault, VaultView};
         DeleteAccountRequest,
         LookupRequest,
         LookupResponse,
+        IdentityUpload,
+        VaultListBody,
         CreateVault,
         RenameVault,
         VaultView,
         Role,
         MemberView,
         UpsertMember,
+        OwnKey,
         RotateRequest,
         Rewrapped,
         CreateFolder,
@@ -175,6 +179,33 @@ pub const OPERATIONS: &[Operation] = &[
         true,
     ),
     (
+        "PUT",
+        "/accounts/me/identity",
+        "Publish the identity of an account made before identities (once)",
+        Some("IdentityUpload"),
+        "204",
+        None,
+        true,
+    ),
+    (
+        "GET",
+        "/accounts/me/vault-list",
+        "The account's sealed vault list",
+        None,
+        "200",
+        Some("VaultListBody"),
+        true,
+    ),
+    (
+        "PUT",
+        "/accounts/me/vault-list",
+        "Replace the sealed vault list (base_revision; 409 when stale)",
+        Some("VaultListBody"),
+        "200",
+        None,
+        true,
+    ),
+    (
         "POST",
         "/accounts/lookup",
         "Public key of an account by email (for invitations)",
@@ -251,6 +282,24 @@ pub const OPERATIONS: &[Operation] = &[
         "/vaults/{vault}/rotate",
         "Rotate the vault key: all re-wrapped keys and items in one transaction",
         Some("RotateRequest"),
+        "200",
+        None,
+        true,
+    ),
+    (
+        "GET",
+        "/vaults/{vault}/log",
+        "The vault's member log, oldest first (read)",
+        None,
+        "200",
+        None,
+        true,
+    ),
+    (
+        "PUT",
+        "/vaults/{vault}/key",
+        "Replace the caller's own copy of the vault key (after accepting it)",
+        Some("OwnKey"),
         "200",
         None,
         true,

@@ -119,6 +119,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_init.sql"),
     include_str!("migrations/0002_overview_snapshot.sql"),
     include_str!("migrations/0003_share_requests.sql"),
+    include_str!("migrations/0004_member_log.sql"),
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -9,7 +9,7 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{delete, get, post};
+use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
 use hmac::{Hmac, KeyInit, Mac};
 use serde::{Deserialize, Serialize};
@@ -41,6 +41,11 @@ pub fn router() -> Router<AppState> {
         .route("/accounts/me", get(me).delete(delete_account))
         .route("/accounts/me/password", post(change_password))
         .route("/accounts/lookup", post(lookup))
+        .route("/accounts/me/identity", put(put_identity))
+        .route(
+            "/accounts/me/vault-list",
+            get(get_vault_list).put(put_vault_list),
+        )
         .route("/accounts/sessions", delete(logout_everywhere))
 }
 
@@ -91,6 +96,40 @@ pub struct RegisterRequest {
     pub wrapped_private_key: String,
     /// 32 bytes base64url; only its SHA-256 is stored.
     pub auth_key: String,
+    /// The account's identity statement (SPEC § Identities); with it,
+    /// `wrapped_signing_key`. Both absent: an account without an identity yet.
+    #[serde(default)]
+    pub identity: Option<String>,
+    #[serde(default)]
+    pub wrapped_signing_key: Option<String>,
+}
+
+/// Checks that an identity statement is self-signed and names exactly this
+/// account: its id, its (normalized) email and its X25519 public key.
+fn check_identity(
+    identity: &str,
+    wrapped_signing_key: &str,
+    account_id: &str,
+    email: &str,
+    public_key: &str,
+) -> ApiResult<()> {
+    validate::envelope(
+        "wrapped_signing_key",
+        wrapped_signing_key,
+        MAX_SMALL_ENVELOPE,
+    )?;
+    let id = blindvault::identity::Identity::parse(identity)
+        .map_err(|e| ApiError::bad_request("invalid_identity", e.to_string()))?;
+    if id.account_id() != account_id
+        || id.email() != email
+        || blindvault::encoding::b64u_encode(id.x25519()) != public_key
+    {
+        return Err(ApiError::bad_request(
+            "invalid_identity",
+            "the identity must name this account's id, email and public key",
+        ));
+    }
+    Ok(())
 }
 
 async fn register(
@@ -113,6 +152,16 @@ async fn register(
     )?;
     b64u_exact("public_key", &req.public_key, 32)?;
     let auth = b64u_exact("auth_key", &req.auth_key, 32)?;
+    match (&req.identity, &req.wrapped_signing_key) {
+        (None, None) => {}
+        (Some(i), Some(w)) => check_identity(i, w, &req.account_id, &email, &req.public_key)?,
+        _ => {
+            return Err(ApiError::bad_request(
+                "invalid_identity",
+                "identity and wrapped_signing_key go together",
+            ))
+        }
+    }
     let (mut tx, _) = st.db.write_tx().await?;
     // The id is checked first and alone: a taken id is 409 whatever the
     // email, so the answer for a given id never depends on the email.
@@ -141,7 +190,8 @@ async fn register(
     if !email_taken {
         sqlx::query(
             "INSERT INTO accounts (id, email, kdf_alg, kdf_iterations, kdf_salt, wrapped_account_key, public_key, \
-             wrapped_private_key, auth_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+             wrapped_private_key, auth_hash, created_at, identity, wrapped_signing_key) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
         )
         .bind(&req.account_id)
         .bind(&email)
@@ -153,6 +203,8 @@ async fn register(
         .bind(&req.wrapped_private_key)
         .bind(sha256_hex(&auth))
         .bind(now())
+        .bind(&req.identity)
+        .bind(&req.wrapped_signing_key)
         .execute(&mut *tx)
         .await?;
     }
@@ -276,6 +328,10 @@ pub struct AccountKeys {
     pub wrapped_account_key: String,
     pub public_key: String,
     pub wrapped_private_key: String,
+    /// The identity statement and the wrapped Ed25519 signing key (null for
+    /// an account made before identities; its client uploads them).
+    pub identity: Option<String>,
+    pub wrapped_signing_key: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -289,7 +345,7 @@ pub struct LoginResponse {
 async fn account_row(db: &Db, id: &str) -> ApiResult<Option<(AccountKeys, String)>> {
     let row = sqlx::query(
         "SELECT id, email, kdf_alg, kdf_iterations, kdf_salt, wrapped_account_key, public_key, wrapped_private_key, \
-         auth_hash FROM accounts WHERE id = $1",
+         auth_hash, identity, wrapped_signing_key FROM accounts WHERE id = $1",
     )
     .bind(id)
     .fetch_optional(&db.pool)
@@ -308,6 +364,8 @@ async fn account_row(db: &Db, id: &str) -> ApiResult<Option<(AccountKeys, String
             wrapped_account_key: r.try_get("wrapped_account_key")?,
             public_key: r.try_get("public_key")?,
             wrapped_private_key: r.try_get("wrapped_private_key")?,
+            identity: r.try_get("identity")?,
+            wrapped_signing_key: r.try_get("wrapped_signing_key")?,
         },
         r.try_get("auth_hash")?,
     )))
@@ -563,6 +621,13 @@ async fn delete_account(
             sole.push(vid);
             continue;
         }
+        // A member log lists the account until an admin signs its removal.
+        if crate::member_log::roster(&mut tx, &vid).await?.is_some() {
+            return Err(ApiError::conflict(
+                "shared_vaults",
+                "the account is a member of a shared vault: ask an admin to remove it first",
+            ));
+        }
         shared.push(vid);
         if v.try_get::<String, _>("role")? == "owner" && other_owners == 0 {
             return Err(ApiError::conflict(
@@ -604,6 +669,7 @@ async fn delete_account(
         ("DELETE FROM sessions WHERE account_id = $1", 0),
         ("DELETE FROM shares WHERE owner = $1", 0),
         ("DELETE FROM share_requests WHERE owner = $1", 0),
+        ("DELETE FROM vault_lists WHERE account_id = $1", 0),
         ("DELETE FROM accounts WHERE id = $1", 0),
     ] {
         sqlx::query(sql).bind(&who.id).execute(&mut *tx).await?;
@@ -635,6 +701,8 @@ pub struct LookupRequest {
 pub struct LookupResponse {
     pub account_id: String,
     pub public_key: String,
+    /// The account's identity statement (null for an account without one yet).
+    pub identity: Option<String>,
 }
 
 /// The invitee's public key, for HPKE-wrapping a vault key. Logged-in callers
@@ -652,7 +720,7 @@ async fn lookup(
         .hit(&actor)
         .map_err(|secs| ApiError::rate_limited(secs, "too many account lookups; retry later"))?;
     let email = validate::email(&req.email)?;
-    let row = sqlx::query("SELECT id, public_key FROM accounts WHERE email = $1")
+    let row = sqlx::query("SELECT id, public_key, identity FROM accounts WHERE email = $1")
         .bind(&email)
         .fetch_optional(&st.db.pool)
         .await?;
@@ -676,5 +744,140 @@ async fn lookup(
     Ok(Json(LookupResponse {
         account_id: row.try_get("id")?,
         public_key: row.try_get("public_key")?,
+        identity: row.try_get("identity")?,
     }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IdentityUpload {
+    pub identity: String,
+    pub wrapped_signing_key: String,
+}
+
+/// Publishes the identity of an account made before identities. Once only:
+/// an identity is what others pin, so it is never replaced (409).
+async fn put_identity(
+    State(st): State<AppState>,
+    ClientAddr(client): ClientAddr,
+    who: AccountAuth,
+    ApiJson(req): ApiJson<IdentityUpload>,
+) -> ApiResult<StatusCode> {
+    let (keys, _) = account_row(&st.db, &who.id)
+        .await?
+        .ok_or_else(ApiError::unauthorized)?;
+    check_identity(
+        &req.identity,
+        &req.wrapped_signing_key,
+        &who.id,
+        &keys.email,
+        &keys.public_key,
+    )?;
+    let (mut tx, _) = st.db.write_tx().await?;
+    let n = sqlx::query(
+        "UPDATE accounts SET identity = $1, wrapped_signing_key = $2 WHERE id = $3 AND identity IS NULL",
+    )
+    .bind(&req.identity)
+    .bind(&req.wrapped_signing_key)
+    .bind(&who.id)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if n != 1 {
+        return Err(ApiError::conflict(
+            "identity_exists",
+            "this account already has an identity",
+        ));
+    }
+    let actor = format!("account:{}", who.id);
+    audit::append(
+        &mut tx,
+        Event {
+            chain: "global".into(),
+            actor: &actor,
+            action: "account.identity",
+            object: &actor,
+            client: &client,
+            outcome: "ok",
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VaultListBody {
+    /// `revision` in answers; `base_revision` (0 for none yet) in a PUT.
+    #[serde(default)]
+    pub revision: Option<i64>,
+    #[serde(default)]
+    pub base_revision: Option<i64>,
+    /// The list sealed under the account key (SPEC § Vault list).
+    pub envelope: String,
+}
+
+async fn get_vault_list(State(st): State<AppState>, who: AccountAuth) -> ApiResult<Json<Value>> {
+    let row = sqlx::query("SELECT revision, envelope FROM vault_lists WHERE account_id = $1")
+        .bind(&who.id)
+        .fetch_optional(&st.db.pool)
+        .await?
+        .ok_or_else(|| ApiError::not_found("vault list"))?;
+    Ok(Json(json!({
+        "revision": row.try_get::<i64, _>("revision")?,
+        "envelope": row.try_get::<String, _>("envelope")?,
+    })))
+}
+
+/// Replaces the list if the stored revision is `base_revision` (0: none yet).
+async fn put_vault_list(
+    State(st): State<AppState>,
+    who: AccountAuth,
+    ApiJson(req): ApiJson<VaultListBody>,
+) -> ApiResult<Json<Value>> {
+    validate::envelope("envelope", &req.envelope, MAX_SMALL_ENVELOPE * 4)?;
+    let base = req
+        .base_revision
+        .ok_or_else(|| ApiError::bad_request("invalid_request", "base_revision is required"))?;
+    let (mut tx, _) = st.db.write_tx().await?;
+    let n = if base == 0 {
+        let exists = sqlx::query("SELECT 1 AS one FROM vault_lists WHERE account_id = $1")
+            .bind(&who.id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .is_some();
+        if exists {
+            0
+        } else {
+            sqlx::query("INSERT INTO vault_lists (account_id, revision, envelope, updated_at) VALUES ($1, 1, $2, $3)")
+                .bind(&who.id)
+                .bind(&req.envelope)
+                .bind(now())
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+        }
+    } else {
+        sqlx::query("UPDATE vault_lists SET revision = revision + 1, envelope = $1, updated_at = $2 WHERE account_id = $3 AND revision = $4")
+            .bind(&req.envelope)
+            .bind(now())
+            .bind(&who.id)
+            .bind(base)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+    };
+    if n != 1 {
+        let current: Option<i64> =
+            sqlx::query("SELECT revision FROM vault_lists WHERE account_id = $1")
+                .bind(&who.id)
+                .fetch_optional(&mut *tx)
+                .await?
+                .map(|r| r.try_get("revision"))
+                .transpose()?;
+        return Err(ApiError::stale(json!({ "revision": current.unwrap_or(0) })));
+    }
+    tx.commit().await?;
+    Ok(Json(json!({ "revision": base + 1 })))
 }

@@ -28,6 +28,7 @@ use crate::routes::folders::write_folder;
 use crate::routes::items::{write_envelope, BaseRevision};
 use crate::routes::vaults::{bump_vault, recheck};
 use crate::validate::{self, MAX_ITEM_ENVELOPE, MAX_SMALL_ENVELOPE};
+use blindvault::member_log::Op;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -37,6 +38,94 @@ pub fn router() -> Router<AppState> {
             put(upsert).delete(remove),
         )
         .route("/vaults/{vault}/rotate", post(rotate))
+        .route("/vaults/{vault}/log", get(log))
+        .route("/vaults/{vault}/key", put(own_key))
+}
+
+/// The vault's member log, oldest first (every member and token may read it:
+/// it is what they verify the roster and the vault key against).
+async fn log(
+    State(st): State<AppState>,
+    ClientAddr(client): ClientAddr,
+    who: Principal,
+    Path(vault): Path<String>,
+) -> ApiResult<Json<Value>> {
+    validate::id("vault", &vault)?;
+    authorize(
+        &st,
+        &who,
+        &vault,
+        Role::Read,
+        "member.log",
+        &format!("vault:{vault}"),
+        &client,
+    )
+    .await?;
+    let entries = crate::member_log::entries(&st.db.pool, &vault).await?;
+    Ok(Json(json!({ "entries": entries })))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OwnKey {
+    /// The caller's own copy of the vault key, re-wrapped under its account
+    /// key after it accepted the vault (SPEC § Vault key copies).
+    pub wrapped_vault_key: String,
+}
+
+/// Replaces the caller's own copy of the vault key; no other row changes.
+async fn own_key(
+    State(st): State<AppState>,
+    ClientAddr(client): ClientAddr,
+    who: Principal,
+    Path(vault): Path<String>,
+    ApiJson(req): ApiJson<OwnKey>,
+) -> ApiResult<Json<Value>> {
+    validate::id("vault", &vault)?;
+    validate::envelope(
+        "wrapped_vault_key",
+        &req.wrapped_vault_key,
+        MAX_SMALL_ENVELOPE,
+    )?;
+    let Principal::Account { id: me, .. } = &who else {
+        return Err(ApiError::forbidden(
+            "service tokens cannot use this endpoint",
+        ));
+    };
+    let object = format!("member:{vault}/{me}");
+    authorize(
+        &st,
+        &who,
+        &vault,
+        Role::Read,
+        "member.key",
+        &object,
+        &client,
+    )
+    .await?;
+    let (mut tx, seq) = st.db.write_tx().await?;
+    recheck(&mut tx, &who, &vault, Role::Read).await?;
+    sqlx::query("UPDATE members SET wrapped_vault_key = $1, seq = $2 WHERE vault_id = $3 AND account_id = $4")
+        .bind(&req.wrapped_vault_key)
+        .bind(seq)
+        .bind(&vault)
+        .bind(me)
+        .execute(&mut *tx)
+        .await?;
+    audit::append(
+        &mut tx,
+        Event {
+            chain: vault_chain(&vault),
+            actor: &who.actor(),
+            action: "member.key",
+            object: &object,
+            client: &client,
+            outcome: "ok",
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Json(json!({ "vault_id": vault })))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -45,6 +134,8 @@ pub struct MemberView {
     pub email: String,
     pub role: Role,
     pub public_key: String,
+    /// The member's identity statement (null for accounts made before identities).
+    pub identity: Option<String>,
 }
 
 async fn list(
@@ -65,7 +156,7 @@ async fn list(
     )
     .await?;
     let rows = sqlx::query(
-        "SELECT m.account_id, a.email, m.role, a.public_key FROM members m JOIN accounts a ON a.id = m.account_id \
+        "SELECT m.account_id, a.email, m.role, a.public_key, a.identity FROM members m JOIN accounts a ON a.id = m.account_id \
          WHERE m.vault_id = $1 ORDER BY m.account_id",
     )
     .bind(&vault)
@@ -78,6 +169,7 @@ async fn list(
             email: r.try_get("email")?,
             role: Role::parse(&r.try_get::<String, _>("role")?).unwrap_or(Role::Read),
             public_key: r.try_get("public_key")?,
+            identity: r.try_get("identity")?,
         });
     }
     Ok(Json(json!({ "members": out })))
@@ -90,7 +182,13 @@ pub struct UpsertMember {
     pub base_revision: i64,
     pub role: Role,
     /// The vault key wrapped for this member (HPKE to their public key).
-    pub wrapped_vault_key: String,
+    /// Required for a new member; a role change keeps the member's copy.
+    #[serde(default)]
+    pub wrapped_vault_key: Option<String>,
+    /// For a vault with a member log: the signed `add` or `role` entry for
+    /// this member and role, by the caller.
+    #[serde(default)]
+    pub log_entry: Option<String>,
 }
 
 /// Adds a member or changes a role/wrapped key. Admins manage read/write/admin
@@ -104,11 +202,9 @@ async fn upsert(
 ) -> ApiResult<Json<Value>> {
     validate::id("vault", &vault)?;
     validate::id("account", &account)?;
-    validate::envelope(
-        "wrapped_vault_key",
-        &req.wrapped_vault_key,
-        MAX_SMALL_ENVELOPE,
-    )?;
+    if let Some(w) = &req.wrapped_vault_key {
+        validate::envelope("wrapped_vault_key", w, MAX_SMALL_ENVELOPE)?;
+    }
     let object = format!("member:{vault}/{account}");
     let my_role = authorize(
         &st,
@@ -166,6 +262,32 @@ async fn upsert(
         ));
     }
     let revision = bump_vault(&mut tx, &vault, req.base_revision, seq).await?;
+    logged_member_change(
+        &mut tx,
+        &who,
+        &vault,
+        &account,
+        req.role,
+        req.log_entry.as_deref(),
+    )
+    .await?;
+    let wrapped = match (&req.wrapped_vault_key, current.is_some()) {
+        (Some(w), _) => w.clone(),
+        (None, true) => sqlx::query(
+            "SELECT wrapped_vault_key FROM members WHERE vault_id = $1 AND account_id = $2",
+        )
+        .bind(&vault)
+        .bind(&account)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("wrapped_vault_key")?,
+        (None, false) => {
+            return Err(ApiError::bad_request(
+                "invalid_envelope",
+                "a new member needs wrapped_vault_key",
+            ))
+        }
+    };
     sqlx::query("DELETE FROM members WHERE vault_id = $1 AND account_id = $2")
         .bind(&vault)
         .bind(&account)
@@ -175,7 +297,7 @@ async fn upsert(
         .bind(&vault)
         .bind(&account)
         .bind(req.role.as_str())
-        .bind(&req.wrapped_vault_key)
+        .bind(&wrapped)
         .bind(seq)
         .execute(&mut *tx)
         .await?;
@@ -196,6 +318,55 @@ async fn upsert(
     Ok(Json(
         json!({ "vault_id": vault, "account_id": account, "role": req.role, "revision": revision }),
     ))
+}
+
+/// For a vault with a member log, the change must come with the caller's
+/// signed `add` or `role` entry for exactly this member and role (an `add`
+/// naming the identity the account published); it is verified and stored
+/// here. A vault without a log takes no entry.
+async fn logged_member_change(
+    tx: &mut crate::db::Tx,
+    who: &Principal,
+    vault: &str,
+    account: &str,
+    role: Role,
+    entry: Option<&str>,
+) -> ApiResult<()> {
+    let roster = crate::member_log::roster(tx, vault).await?;
+    let (mut roster, entry) = match (roster, entry) {
+        (None, None) => return Ok(()),
+        (None, Some(_)) => return Err(no_log()),
+        (Some(_), None) => return Err(crate::member_log::entry_required()),
+        (Some(r), Some(e)) => (r, e),
+    };
+    let info = crate::member_log::append(tx, &mut roster, entry).await?;
+    let by_caller = matches!(who, Principal::Account { id, .. } if id == info.by.account_id());
+    let fits = by_caller
+        && info.member.as_deref() == Some(account)
+        && matches!(info.op, Op::Add | Op::Role)
+        && roster.member(account).map(|m| m.role.as_str()) == Some(role.as_str());
+    if !fits {
+        return Err(ApiError::bad_request(
+            "invalid_log_entry",
+            "the entry must be the caller's add or role entry for this member and role",
+        ));
+    }
+    if info.op == Op::Add {
+        let published = crate::member_log::stored_identity(tx, account).await?;
+        let named = roster
+            .member(account)
+            .map(|m| &m.identity)
+            .ok_or_else(ApiError::internal)?;
+        crate::member_log::require_published(published.as_deref(), named)?;
+    }
+    Ok(())
+}
+
+fn no_log() -> ApiError {
+    ApiError::bad_request(
+        "no_member_log",
+        "this vault has no member log; log_entry is not accepted",
+    )
 }
 
 async fn owners(tx: &mut crate::db::Tx, vault: &str) -> Result<i64, sqlx::Error> {
@@ -234,6 +405,11 @@ async fn remove(
     let Some(current) = current else {
         return Err(ApiError::not_found("member"));
     };
+    // Removal from a vault with a member log is a signed entry and a key
+    // rotation in one request (POST /vaults/{v}/rotate with a remove entry).
+    if crate::member_log::roster(&mut tx, &vault).await?.is_some() {
+        return Err(crate::member_log::entry_required());
+    }
     if current == "owner" {
         if my_role != Role::Owner {
             return Err(ApiError::forbidden("only an owner can remove an owner"));
@@ -299,6 +475,11 @@ pub struct RotateRequest {
     pub folders: BTreeMap<String, Rewrapped>,
     /// The vault name under the new key.
     pub name: String,
+    /// For a vault with a member log: the caller's signed `remove` entry
+    /// (the member leaves in this same transaction, and `members` lists
+    /// everyone else) or `rotate` entry, committing to the new key.
+    #[serde(default)]
+    pub log_entry: Option<String>,
 }
 
 /// Refuses a rotation that does not re-wrap exactly the vault's current rows
@@ -363,6 +544,30 @@ async fn rotate(
     let (mut tx, seq) = st.db.write_tx().await?;
     recheck(&mut tx, &who, &vault, Role::Admin).await?;
     let revision = bump_vault(&mut tx, &vault, req.base_revision, seq).await?;
+    let removed = logged_rotation(&mut tx, &who, &vault, req.log_entry.as_deref()).await?;
+    let mut revoked: Vec<String> = Vec::new();
+    if let Some(gone) = &removed {
+        revoked = remove_with_tokens(&mut tx, &vault, gone, &req.tokens).await?;
+        let tseq = next_seq(&mut tx).await?;
+        sqlx::query("INSERT INTO tombstones (seq, kind, vault_id, object_id, account_id) VALUES ($1, 'vault', $2, $2, $3)")
+            .bind(tseq)
+            .bind(&vault)
+            .bind(gone)
+            .execute(&mut *tx)
+            .await?;
+        audit::append(
+            &mut tx,
+            Event {
+                chain: vault_chain(&vault),
+                actor: &who.actor(),
+                action: "member.remove",
+                object: &format!("member:{vault}/{gone}"),
+                client: &client,
+                outcome: "ok",
+            },
+        )
+        .await?;
+    }
     let members = (
         "SELECT account_id FROM members WHERE vault_id = $1",
         "account_id",
@@ -426,5 +631,80 @@ async fn rotate(
     )
     .await?;
     tx.commit().await?;
-    Ok(Json(json!({ "vault_id": vault, "revision": revision })))
+    Ok(Json(
+        json!({ "vault_id": vault, "revision": revision, "removed": removed, "revoked_tokens": revoked }),
+    ))
+}
+
+/// For a vault with a member log: verifies and stores the caller's `remove`
+/// or `rotate` entry; returns the removed member.
+async fn logged_rotation(
+    tx: &mut crate::db::Tx,
+    who: &Principal,
+    vault: &str,
+    entry: Option<&str>,
+) -> ApiResult<Option<String>> {
+    let (mut roster, entry) = match (crate::member_log::roster(tx, vault).await?, entry) {
+        (None, None) => return Ok(None),
+        (None, Some(_)) => return Err(no_log()),
+        (Some(_), None) => return Err(crate::member_log::entry_required()),
+        (Some(r), Some(e)) => (r, e),
+    };
+    let info = crate::member_log::append(tx, &mut roster, entry).await?;
+    let by_caller = matches!(who, Principal::Account { id, .. } if id == info.by.account_id());
+    if !by_caller || !matches!(info.op, Op::Remove | Op::Rotate) {
+        return Err(ApiError::bad_request(
+            "invalid_log_entry",
+            "a rotation takes the caller's remove or rotate entry",
+        ));
+    }
+    Ok(if info.op == Op::Remove {
+        info.member
+    } else {
+        None
+    })
+}
+
+/// Removes `gone` and settles the vault's service tokens in the same
+/// transaction: a token keeps its grant only if the rotation re-wraps the new
+/// key for it (`tokens`) and it was not made by the removed member; every other
+/// grant on this vault is revoked. Returns the revoked token ids.
+async fn remove_with_tokens(
+    tx: &mut crate::db::Tx,
+    vault: &str,
+    gone: &str,
+    rewrapped: &BTreeMap<String, String>,
+) -> ApiResult<Vec<String>> {
+    sqlx::query("DELETE FROM members WHERE vault_id = $1 AND account_id = $2")
+        .bind(vault)
+        .bind(gone)
+        .execute(&mut **tx)
+        .await?;
+    let grants = sqlx::query(
+        "SELECT g.token_id, t.created_by FROM token_grants g JOIN service_tokens t ON t.id = g.token_id \
+         WHERE g.vault_id = $1 ORDER BY g.token_id",
+    )
+    .bind(vault)
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut revoked = Vec::new();
+    for g in grants {
+        let id: String = g.try_get("token_id")?;
+        let by: String = g.try_get("created_by")?;
+        if by == gone && rewrapped.contains_key(&id) {
+            return Err(ApiError::conflict(
+                "rotation_incomplete",
+                "a token made by the removed member cannot keep its grant",
+            ));
+        }
+        if by == gone || !rewrapped.contains_key(&id) {
+            sqlx::query("DELETE FROM token_grants WHERE vault_id = $1 AND token_id = $2")
+                .bind(vault)
+                .bind(&id)
+                .execute(&mut **tx)
+                .await?;
+            revoked.push(id);
+        }
+    }
+    Ok(revoked)
 }

@@ -42,6 +42,11 @@ pub struct CreateVault {
     pub id: String,
     pub name: String,
     pub wrapped_vault_key: String,
+    /// Entry 0 of the vault's member log (`op: create`), signed by the caller
+    /// with its published identity. Without it the vault has no member log
+    /// (clients made before member logs).
+    #[serde(default)]
+    pub log_entry: Option<String>,
 }
 
 async fn create(
@@ -67,6 +72,19 @@ async fn create(
             "vault_exists",
             "a vault with this id already exists",
         ));
+    }
+    if let Some(entry) = &req.log_entry {
+        let mut roster =
+            blindvault::member_log::Roster::new(&req.id).map_err(crate::member_log::refused)?;
+        let info = crate::member_log::append(&mut tx, &mut roster, entry).await?;
+        if info.by.account_id() != who.id {
+            return Err(ApiError::bad_request(
+                "invalid_log_entry",
+                "entry 0 must be signed by the vault's creator",
+            ));
+        }
+        let published = crate::member_log::stored_identity(&mut tx, &who.id).await?;
+        crate::member_log::require_published(published.as_deref(), &info.by)?;
     }
     let t = now();
     sqlx::query("INSERT INTO vaults (id, name, revision, seq, created_at, updated_at) VALUES ($1, $2, 1, $3, $4, $4)")
@@ -274,6 +292,7 @@ pub async fn delete_vault_rows(tx: &mut Tx, vault_id: &str) -> Result<Vec<String
         "DELETE FROM items WHERE vault_id = $1",
         "DELETE FROM folders WHERE vault_id = $1",
         "DELETE FROM members WHERE vault_id = $1",
+        "DELETE FROM member_log WHERE vault_id = $1",
         "DELETE FROM token_grants WHERE vault_id = $1",
         "DELETE FROM tombstones WHERE vault_id = $1",
         "DELETE FROM vaults WHERE id = $1",
