@@ -103,9 +103,22 @@ pub enum VaultCmd {
         email: String,
         #[arg(long, value_enum)]
         role: Role,
+        /// Their identity fingerprint as they read it out (`bv status`):
+        /// needed at first contact when there is no terminal to confirm at.
+        #[arg(long)]
+        fingerprint: Option<String>,
     },
-    /// List a vault's members, their roles and key fingerprints.
+    /// List a vault's members (from its signed member log), roles and fingerprints.
     Members { name: String },
+    /// Vaults shared with you that you have not accepted, and who shared them.
+    Pending,
+    /// Accept a vault shared with you (after comparing the sharer's fingerprint).
+    Accept {
+        name: String,
+        /// The sharer's identity fingerprint, at first contact without a terminal.
+        #[arg(long)]
+        fingerprint: Option<String>,
+    },
     /// Remove a member, then rotate the vault key (all or nothing).
     RemoveMember {
         name: String,

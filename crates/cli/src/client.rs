@@ -111,6 +111,11 @@ impl Client {
         CliError::other(format!("cannot reach the server at {}: {e}", self.base))
     }
 
+    /// A `PUT` whose answer body is ignored.
+    pub fn request_unit(&self, method: &str, path: &str, body: &Value) -> CliResult<()> {
+        self.request::<Value>(method, path, Some(body)).map(|_| ())
+    }
+
     /// A call whose answer body (204, or one we do not need) is ignored.
     pub fn post_unit(&self, path: &str, body: Option<&Value>) -> CliResult<()> {
         self.request::<Value>("POST", path, body).map(|_| ())

@@ -13,6 +13,7 @@ use blindvault::account::{self, UnlockedAccount};
 use blindvault::context::Context;
 use blindvault::kdf::{KdfParams, MasterKey};
 use blindvault::keys::SymmetricKey;
+use blindvault::member_log::Roster;
 use blindvault::secret::SecretString;
 use blindvault::Error as CoreError;
 use serde::Deserialize;
@@ -28,6 +29,12 @@ pub struct AccountKeys {
     pub wrapped_account_key: String,
     pub public_key: String,
     pub wrapped_private_key: String,
+    /// The identity statement and wrapped signing key (null for an account
+    /// made before identities: [`ensure_identity`] publishes one).
+    #[serde(default)]
+    pub identity: Option<String>,
+    #[serde(default)]
+    pub wrapped_signing_key: Option<String>,
 }
 
 /// Parses and bounds-checks KDF parameters from the server before any work
@@ -82,7 +89,36 @@ pub fn unlock(master: &MasterKey, keys: &AccountKeys) -> CliResult<UnlockedAccou
     unlocked
         .check_public_key(&keys.public_key)
         .map_err(|e| CliError::from_server_data("public key", &e))?;
+    let mut unlocked = unlocked;
+    if let (Some(id), Some(w)) = (&keys.identity, &keys.wrapped_signing_key) {
+        // Not ours (another account's statement, or keys that are not our
+        // wrapped signing key's): the server swapped it.
+        unlocked
+            .open_identity(id, w)
+            .map_err(|e| CliError::from_server_data("identity", &e))?;
+    }
     Ok(unlocked)
+}
+
+/// An account made before identities gets one now: a fresh signing key and
+/// the signed statement, published once (SPEC § Identities).
+pub fn ensure_identity(
+    client: &Client,
+    account: &mut UnlockedAccount,
+    keys: &AccountKeys,
+) -> CliResult<()> {
+    if account.identity().is_some() {
+        return Ok(());
+    }
+    let upload = account
+        .issue_identity(&keys.email)
+        .map_err(|e| crate::exit::core(&e))?;
+    client.request_unit(
+        "PUT",
+        "/accounts/me/identity",
+        &serde_json::to_value(&upload)
+            .map_err(|_| CliError::other("cannot encode the identity"))?,
+    )
 }
 
 /// For commands run with a session: fetch the keys, ask for the password,
@@ -95,7 +131,9 @@ pub fn unlock_session(
     let params = checked_kdf(&keys.kdf)?;
     let password = source.read("Master password: ")?;
     let master = derive(&password, &params)?;
-    unlock(&master, &keys)
+    let mut account = unlock(&master, &keys)?;
+    ensure_identity(client, &mut account, &keys)?;
+    Ok(account)
 }
 
 /// One vault as `/sync` lists it.
@@ -107,6 +145,15 @@ pub struct VaultView {
     pub role: String,
     pub wrapped_vault_key: String,
     pub seq: i64,
+    /// Whose copy this is (filled in by the caller: the answer does not say).
+    #[serde(skip)]
+    pub member: Option<String>,
+}
+
+impl VaultView {
+    fn member_id(&self) -> Option<&str> {
+        self.member.as_deref()
+    }
 }
 
 pub struct OpenVault {
@@ -116,6 +163,9 @@ pub struct OpenVault {
     pub revision: i64,
     pub seq: i64,
     pub key: SymmetricKey,
+    /// The verified member log's roster; `None` for a vault made before
+    /// member logs (SPEC § Member log, legacy vaults).
+    pub roster: Option<Roster>,
 }
 
 #[derive(Deserialize)]
@@ -131,10 +181,9 @@ pub enum Keyring {
 }
 
 impl Keyring {
-    /// A vault key as this keyring's copy wraps it: the account's own wrap
-    /// (`bv1/vault-key/<vault>/<me>`), an HPKE copy a sharer sealed to our
-    /// public key (`bv1-hpke.…`, SPEC § Sharing), or a token's wrap.
-    pub fn unwrap_vault_key(
+    /// A legacy vault's key (no member log): the account's own wrap, an
+    /// HPKE base-mode copy, or a token's wrap.
+    pub fn unwrap_legacy_key(
         &self,
         wrapped: &str,
         vault_id: &str,
@@ -157,22 +206,42 @@ impl Keyring {
             )),
         }
     }
+
+    /// Whose anchors these are on this machine (anchors.json).
+    pub fn owner(&self) -> String {
+        match self {
+            Keyring::Account(a) => format!("account:{}", a.account_id()),
+            Keyring::Token(t) => format!("token:{}", t.id),
+        }
+    }
 }
 
-/// Unwraps a vault's key and opens its name (`bv1/vault-meta/<vault>`,
-/// `{"name": …}` as the web vault writes it).
-pub fn open_vault(keyring: &Keyring, v: &VaultView) -> Result<OpenVault, CoreError> {
-    let key = keyring.unwrap_vault_key(&v.wrapped_vault_key, &v.id)?;
+/// Opens a vault's name (`bv1/vault-meta/<vault>`, `{"name": …}` as the
+/// web vault writes it) with its key.
+pub fn open_name(key: &SymmetricKey, v: &VaultView) -> Result<String, CoreError> {
     let meta = key.open(&v.name, &Context::vault_meta(&v.id)?)?;
     let meta: VaultMeta = serde_json::from_slice(meta.expose_secret())
         .map_err(|_| CoreError::InvalidPayload("vault metadata is not {\"name\": string}"))?;
+    Ok(meta.name)
+}
+
+/// A vault with its key and name, as opened.
+pub fn open_vault(
+    v: &VaultView,
+    key: SymmetricKey,
+    roster: Option<Roster>,
+) -> Result<OpenVault, CoreError> {
     Ok(OpenVault {
+        name: open_name(&key, v)?,
         id: v.id.clone(),
-        name: meta.name,
-        role: v.role.clone(),
+        role: roster
+            .as_ref()
+            .and_then(|r| r.member(v.member_id()?)) // the log decides our role
+            .map_or_else(|| v.role.clone(), |m| m.role.as_str().to_owned()),
         revision: v.revision,
         seq: v.seq,
         key,
+        roster,
     })
 }
 
@@ -189,4 +258,11 @@ pub fn random_id() -> CliResult<String> {
     let mut bytes = [0u8; 16];
     getrandom::fill(&mut bytes).map_err(|_| crate::exit::core(&CoreError::Random))?;
     Ok(blindvault::encoding::b64u_encode(&bytes))
+}
+
+/// Seconds since the Unix epoch, for member-log entries (informative only).
+pub fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }

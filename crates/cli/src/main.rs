@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod anchors;
 mod cli;
 mod client;
 mod commands;
@@ -19,6 +20,7 @@ mod payload;
 mod pins;
 mod rotate;
 mod session;
+mod state_file;
 mod token;
 
 use std::process::ExitCode;

@@ -1,73 +1,80 @@
-//! Public keys pinned on first use (SPEC § Sharing, Fingerprints; DESIGN:
-//! "pinned by the client on first use").
+//! Identities pinned on first use (SPEC § Fingerprints; DESIGN: "pinned by
+//! the client on first use").
 //!
-//! `pins.json` under the config directory maps account id → public key
-//! (base64url). Public keys are not secret; the file is written like the
-//! session file (0600, temporary name, rename). A server that later serves
-//! another key for a pinned account is lying about who would receive a
-//! vault key: the command stops with exit 4 before sending anything.
+//! `pins.json` under the config directory maps account id → the identity
+//! statement first used for it (older files hold a bare X25519 public key,
+//! which still matches the identity with that key, and is upgraded). Public
+//! data; the point is that the server cannot write it. A server that later
+//! serves another identity for a pinned account is lying about who would
+//! receive a vault key: the command stops with exit 4 before sending anything.
 
 use crate::exit::{CliError, CliResult};
-use crate::paths;
+use crate::state_file;
+use blindvault::encoding::b64u_encode;
+use blindvault::identity::Identity;
 use std::collections::BTreeMap;
-use std::fs;
-use std::io::Write;
+
+const FILE: &str = "pins.json";
 
 pub struct Pins {
     map: BTreeMap<String, String>,
 }
 
+/// How an identity compares with this machine's pin.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum PinState {
+    /// Never seen here: a person must compare the fingerprint.
+    New,
+    Matches,
+    Changed,
+}
+
+impl PinState {
+    pub fn label(self) -> &'static str {
+        match self {
+            PinState::New => "new: compare the fingerprint",
+            PinState::Matches => "matches the pin",
+            PinState::Changed => "KEY CHANGED",
+        }
+    }
+}
+
 impl Pins {
     pub fn load() -> CliResult<Self> {
-        let path = paths::config_dir()?.join("pins.json");
-        let map = match fs::read_to_string(&path) {
-            Ok(t) => serde_json::from_str(&t)
-                .map_err(|_| CliError::other(format!("{} is not a bv pin file", path.display())))?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => BTreeMap::new(),
-            Err(e) => {
-                return Err(CliError::other(format!(
-                    "cannot read {}: {e}",
-                    path.display()
-                )))
-            }
-        };
-        Ok(Self { map })
+        Ok(Self {
+            map: state_file::load(FILE)?,
+        })
     }
 
-    /// Checks `public_key` against the pin for `account_id`, pinning it if
-    /// there is none yet. Returns true when it was newly pinned.
-    pub fn check_or_pin(
-        &mut self,
-        account_id: &str,
-        email: &str,
-        public_key: &str,
-    ) -> CliResult<bool> {
-        match self.map.get(account_id) {
+    pub fn state(&self, id: &Identity) -> PinState {
+        match self.map.get(id.account_id()) {
+            None => PinState::New,
             // Public values: a plain comparison leaks nothing secret.
-            Some(pinned) if pinned == public_key => Ok(false),
-            Some(_) => Err(CliError::integrity(format!(
-                "the server sent a different public key for {email} (account {account_id}) than the one pinned when it was first used: refusing to wrap a vault key for it; nothing was sent"
-            ))),
-            None => {
-                self.map.insert(account_id.to_owned(), public_key.to_owned());
-                Ok(true)
-            }
+            Some(p) if p == id.as_str() => PinState::Matches,
+            Some(p) if *p == b64u_encode(id.x25519()) => PinState::Matches,
+            Some(_) => PinState::Changed,
         }
     }
 
-    pub fn save(&self) -> CliResult<()> {
-        let dir = paths::config_dir()?;
-        let path = dir.join("pins.json");
-        let io =
-            |e: std::io::Error| CliError::other(format!("cannot write {}: {e}", path.display()));
-        crate::session::create_private_dir(&dir).map_err(io)?;
-        let tmp = dir.join(".pins.json.tmp");
-        let _ = fs::remove_file(&tmp);
-        let mut file = crate::session::private_file(&tmp).map_err(io)?;
-        let json = serde_json::to_vec_pretty(&self.map)
-            .map_err(|_| CliError::other("cannot encode the pins"))?;
-        file.write_all(&json).map_err(io)?;
-        file.sync_all().map_err(io)?;
-        fs::rename(&tmp, &path).map_err(io)
+    /// Pins `id` (also upgrading an old X25519 pin); refuses a changed one.
+    pub fn pin(&mut self, id: &Identity) -> CliResult<()> {
+        if self.state(id) == PinState::Changed {
+            return Err(changed(id));
+        }
+        self.map
+            .insert(id.account_id().to_owned(), id.as_str().to_owned());
+        Ok(())
     }
+
+    pub fn save(&self) -> CliResult<()> {
+        state_file::save(FILE, &self.map)
+    }
+}
+
+pub fn changed(id: &Identity) -> CliError {
+    CliError::integrity(format!(
+        "the server sent a different identity for {} (account {}) than the one pinned on this machine: refusing to seal a vault key for it; nothing was sent",
+        id.email(),
+        id.account_id()
+    ))
 }

@@ -15,8 +15,40 @@ fn count(s: &Server, action: &str) -> String {
     ))
 }
 
+/// The identity fingerprint a person reads out from `bv status`.
+fn fingerprint(s: &Server, dir: &std::path::Path) -> String {
+    let out = s.bv_in(dir).args(["--json", "status"]).assert().success();
+    let v: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    v["fingerprint"].as_str().unwrap().to_owned()
+}
+
+/// The owner (default config dir) shares `vault` with `email` after
+/// comparing fingerprints, and the person accepts it.
+fn share_and_accept(s: &Server, vault: &str, dir: &std::path::Path, email: &str, role: &str) {
+    let theirs = fingerprint(s, dir);
+    s.bv()
+        .args([
+            "vault",
+            "share",
+            vault,
+            "--email",
+            email,
+            "--role",
+            role,
+            "--fingerprint",
+            &theirs,
+        ])
+        .assert()
+        .success();
+    let mine = fingerprint(s, s.config.path());
+    s.bv_in(dir)
+        .args(["vault", "accept", vault, "--fingerprint", &mine])
+        .assert()
+        .success();
+}
+
 #[test]
-fn share_members_and_remove_member_rotates_the_vault_key() {
+fn share_accept_members_and_remove_member_rotates_the_vault_key() {
     let s = Server::with_account("ann@example.com");
     s.bv()
         .args(["item", "add", "Work/ops/db", "--password", "pw1"])
@@ -24,6 +56,8 @@ fn share_members_and_remove_member_rotates_the_vault_key() {
         .success();
     let bob = s.person("bob@example.com");
     let carl = s.person("carl@example.com");
+    // First contact without a terminal needs the fingerprint: nothing is sent.
+    let puts = count(&s, "member.put.%");
     s.bv()
         .args([
             "vault",
@@ -35,13 +69,71 @@ fn share_members_and_remove_member_rotates_the_vault_key() {
             "write",
         ])
         .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--fingerprint"));
+    s.bv()
+        .args([
+            "vault",
+            "share",
+            "Work",
+            "--email",
+            "bob@example.com",
+            "--role",
+            "write",
+            "--fingerprint",
+            "0000 0000 0000 0000 0000 0000 0000 0000",
+        ])
+        .assert()
+        .code(4);
+    assert_eq!(count(&s, "member.put.%"), puts);
+    // Shared, but pending for Bob until he accepts it.
+    let theirs = fingerprint(&s, bob.path());
+    s.bv()
+        .args([
+            "vault",
+            "share",
+            "Work",
+            "--email",
+            "bob@example.com",
+            "--role",
+            "write",
+            "--fingerprint",
+            &theirs,
+        ])
+        .assert()
+        .success();
+    s.bv_in(bob.path())
+        .args(["item", "get", "Work/ops/db", "--field", "password"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not accepted yet"));
+    s.bv_in(bob.path())
+        .args(["vault", "pending"])
+        .assert()
         .success()
-        .stderr(
-            predicate::str::is_match(
-                "bob@example.com's key fingerprint: (\\d{4} ){7}\\d{4} \\(pinned now\\)",
-            )
-            .unwrap(),
-        );
+        .stdout(predicate::str::contains("shared by ann@example.com"))
+        .stdout(predicate::str::contains("new: compare the fingerprint"));
+    let ann_fp = fingerprint(&s, s.config.path());
+    s.bv_in(bob.path())
+        .args(["vault", "accept", "Work", "--fingerprint", &ann_fp])
+        .assert()
+        .success();
+    share_and_accept(&s, "Work", carl.path(), "carl@example.com", "read");
+    s.bv_in(bob.path())
+        .args(["item", "get", "Work/ops/db", "--field", "password"])
+        .assert()
+        .success()
+        .stdout("pw1\n");
+    // Accepting re-wrapped Bob's copy under his own account key.
+    assert!(!s.sql("SELECT wrapped_vault_key FROM members WHERE account_id = (SELECT id FROM accounts WHERE email = 'bob@example.com')").starts_with("bv1-hpke"));
+    s.bv_in(bob.path())
+        .args(["item", "add", "Work/bobs", "--password", "b"])
+        .assert()
+        .success();
+    let members = s.out(&["vault", "members", "Work"]);
+    assert_eq!(members.lines().count(), 3, "{members}");
+    assert!(members.contains("carl@example.com\tread\t"));
+    // A role change is a signed entry; nothing is re-sealed.
     s.bv()
         .args([
             "vault",
@@ -50,23 +142,11 @@ fn share_members_and_remove_member_rotates_the_vault_key() {
             "--email",
             "carl@example.com",
             "--role",
-            "read",
+            "write",
         ])
         .assert()
-        .success();
-    // Bob opens the HPKE-wrapped key and writes; Carl reads.
-    s.bv_in(bob.path())
-        .args(["item", "get", "Work/ops/db", "--field", "password"])
-        .assert()
         .success()
-        .stdout("pw1\n");
-    s.bv_in(bob.path())
-        .args(["item", "add", "Work/bobs", "--password", "b"])
-        .assert()
-        .success();
-    let members = s.out(&["vault", "members", "Work"]);
-    assert_eq!(members.lines().count(), 3, "{members}");
-    assert!(members.contains("carl@example.com\tread\t"));
+        .stdout(predicate::str::contains("now write"));
 
     let key_before = s.sql("SELECT wrapped_vault_key FROM members WHERE role = 'owner'");
     let items_before = s.sql("SELECT envelope FROM items ORDER BY id");
@@ -113,64 +193,25 @@ fn share_members_and_remove_member_rotates_the_vault_key() {
     );
 }
 
+/// The issue's first attack: the server adds a membership row for an account
+/// it controls, then the admin removes a member (which rotates the key). The
+/// injected account must not get the new key: the removal is refused.
 #[test]
-fn replaced_member_public_key_is_refused_before_anything_is_sent() {
+fn a_membership_row_the_server_adds_is_refused_and_never_sealed_to() {
     let s = Server::with_account("amy@example.com");
-    let _bea = s.person("bea@example.com");
-    let _cy = s.person("cy@example.com");
     s.bv()
-        .args([
-            "vault",
-            "share",
-            "Work",
-            "--email",
-            "bea@example.com",
-            "--role",
-            "read",
-        ])
+        .args(["item", "add", "Work/db", "--password", "secret1"])
         .assert()
         .success();
-    s.bv()
-        .args([
-            "vault",
-            "share",
-            "Work",
-            "--email",
-            "cy@example.com",
-            "--role",
-            "read",
-        ])
-        .assert()
-        .success();
-    // The server gives Bea's account Cy's public key (whose private key the
-    // attacker might hold).
-    s.sql(
-        "UPDATE accounts SET public_key = (SELECT public_key FROM accounts WHERE email = 'cy@example.com') \
-         WHERE email = 'bea@example.com'",
-    );
-    let upserts = count(&s, "member.put.%");
-    let removes = count(&s, "member.remove");
-    s.bv()
-        .args([
-            "vault",
-            "share",
-            "Work",
-            "--email",
-            "bea@example.com",
-            "--role",
-            "write",
-        ])
-        .assert()
-        .code(4)
-        .stderr(predicate::str::contains(
-            "different public key for bea@example.com",
-        ));
-    s.bv()
-        .args(["vault", "members", "Work"])
-        .assert()
-        .code(4)
-        .stdout(predicate::str::contains("KEY CHANGED"));
-    // Removing Cy would re-wrap the new key for Bea: refused before the removal.
+    let cy = s.person("cy@example.com");
+    let mal = s.person("mal@example.com");
+    share_and_accept(&s, "Work", cy.path(), "cy@example.com", "read");
+    let cy_row = s.sql("SELECT wrapped_vault_key FROM members WHERE role = 'read'");
+    s.sql(&format!(
+        "INSERT INTO members (vault_id, account_id, role, wrapped_vault_key, seq) \
+         SELECT vault_id, (SELECT id FROM accounts WHERE email = 'mal@example.com'), 'admin', '{cy_row}', 0 \
+         FROM members WHERE role = 'owner'"
+    ));
     s.bv()
         .args([
             "vault",
@@ -180,10 +221,236 @@ fn replaced_member_public_key_is_refused_before_anything_is_sent() {
             "cy@example.com",
         ])
         .assert()
-        .code(4);
-    assert_eq!(count(&s, "member.put.%"), upserts);
-    assert_eq!(count(&s, "member.remove"), removes);
+        .code(4)
+        .stderr(predicate::str::contains(
+            "differs from its signed member log",
+        ));
+    s.bv().args(["vault", "members", "Work"]).assert().code(4);
     assert_eq!(count(&s, "vault.rotate"), "0");
+    // The injected account holds a copy, but it is not in the log: refused.
+    s.bv_in(mal.path())
+        .args(["item", "get", "Work/db", "--field", "password"])
+        .assert()
+        .code(4)
+        .stdout(predicate::str::contains("secret1").not());
+    // Without the injected row, the removal goes through and Mal gets nothing.
+    s.sql("DELETE FROM members WHERE role = 'admin'");
+    s.bv()
+        .args([
+            "vault",
+            "remove-member",
+            "Work",
+            "--email",
+            "cy@example.com",
+        ])
+        .assert()
+        .success();
+    assert_eq!(s.sql("SELECT count(*) FROM members"), "1");
+}
+
+/// A removal the server does not carry out: it keeps (or restores) the
+/// removed member's row and serves it the old or the new copy. The removed
+/// member's client refuses the vault; the admin sees the list differ.
+#[test]
+fn a_removal_the_server_does_not_carry_out_is_detected() {
+    let s = Server::with_account("eve-admin@example.com");
+    s.bv()
+        .args(["item", "add", "Work/db", "--password", "before"])
+        .assert()
+        .success();
+    let dan = s.person("dan@example.com");
+    share_and_accept(&s, "Work", dan.path(), "dan@example.com", "write");
+    let dan_row = s.sql("SELECT vault_id || '|' || account_id || '|' || wrapped_vault_key FROM members WHERE role = 'write'");
+    let owner_old = s.sql("SELECT wrapped_vault_key FROM members WHERE role = 'owner'");
+    s.bv()
+        .args([
+            "vault",
+            "remove-member",
+            "Work",
+            "--email",
+            "dan@example.com",
+        ])
+        .assert()
+        .success();
+    s.bv()
+        .args(["item", "add", "Work/after", "--password", "after-removal"])
+        .assert()
+        .success();
+    let parts: Vec<&str> = dan_row.splitn(3, '|').collect();
+    s.sql(&format!(
+        "INSERT INTO members (vault_id, account_id, role, wrapped_vault_key, seq) VALUES ('{}', '{}', 'write', '{}', 999999)",
+        parts[0], parts[1], parts[2]
+    ));
+    let out = s
+        .bv_in(dan.path())
+        .args(["item", "get", "Work/after", "--field", "password"])
+        .assert()
+        .failure();
+    assert!(!String::from_utf8_lossy(&out.get_output().stdout).contains("after-removal"));
+    s.bv().args(["vault", "members", "Work"]).assert().code(4);
+    // Replaying the owner's pre-rotation copy: the old key no longer matches the log.
+    s.sql("DELETE FROM members WHERE role = 'write'");
+    s.sql(&format!(
+        "UPDATE members SET wrapped_vault_key = '{owner_old}' WHERE role = 'owner'"
+    ));
+    s.bv()
+        .args(["item", "list", "Work"])
+        .assert()
+        .code(4)
+        .stderr(predicate::str::contains("member log commits to"));
+}
+
+#[test]
+fn forged_rewritten_or_truncated_logs_are_refused() {
+    let s = Server::with_account("fay@example.com");
+    s.bv()
+        .args(["item", "add", "Work/db", "--password", "pw"])
+        .assert()
+        .success();
+    let gus = s.person("gus@example.com");
+    share_and_accept(&s, "Work", gus.path(), "gus@example.com", "read");
+    s.bv().args(["vault", "list"]).assert().success();
+    let entries = s.sql("SELECT entry FROM member_log ORDER BY n");
+    let last = entries.lines().last().unwrap().to_owned();
+    // Truncated after this machine verified two entries.
+    s.sql("DELETE FROM member_log WHERE n = 1");
+    s.bv()
+        .args(["item", "get", "Work/db", "--field", "password"])
+        .assert()
+        .failure()
+        .stdout(predicate::str::contains("pw").not());
+    s.bv()
+        .args(["vault", "list"])
+        .assert()
+        .code(4)
+        .stderr(predicate::str::contains("does not extend"));
+    // A forged entry (one byte of the signature changed).
+    let mut forged = last.clone().into_bytes();
+    let i = forged.len() - 5;
+    forged[i] = if forged[i] == b'A' { b'B' } else { b'A' };
+    s.sql(&format!("INSERT INTO member_log (vault_id, n, entry, hash) SELECT id, 1, '{}', 'x' FROM vaults", String::from_utf8(forged).unwrap()));
+    s.bv()
+        .args(["vault", "list"])
+        .assert()
+        .code(4)
+        .stderr(predicate::str::contains("member log"));
+    // A whole log dropped for a vault this machine verified before.
+    s.sql("DELETE FROM member_log");
+    s.bv()
+        .args(["vault", "list"])
+        .assert()
+        .code(4)
+        .stderr(predicate::str::contains("dropped"));
+}
+
+#[test]
+fn identities_swapped_at_first_contact_or_later_are_refused() {
+    let s = Server::with_account("hal@example.com");
+    s.bv().args(["vault", "create", "Two"]).assert().success();
+    let ida = s.person("ida@example.com");
+    let _joe = s.person("joe@example.com");
+    share_and_accept(&s, "Work", ida.path(), "ida@example.com", "read");
+    let puts = count(&s, "member.put.%");
+    // Later: the server gives Ida's account Joe's identity statement.
+    s.sql("UPDATE accounts SET identity = (SELECT identity FROM accounts WHERE email = 'joe@example.com') WHERE email = 'ida@example.com'");
+    s.bv()
+        .args([
+            "vault",
+            "share",
+            "Two",
+            "--email",
+            "ida@example.com",
+            "--role",
+            "read",
+            "--fingerprint",
+            "1",
+        ])
+        .assert()
+        .code(4)
+        .stderr(predicate::str::contains("another account's identity"));
+    // Or a fresh identity of its own making for Ida's account and email.
+    let ida_id = s.sql("SELECT id FROM accounts WHERE email = 'ida@example.com'");
+    let sk = blindvault::identity::SigningKey::generate().unwrap();
+    let fake =
+        blindvault::identity::Identity::issue(&ida_id, "ida@example.com", &[9; 32], &sk).unwrap();
+    s.sql(&format!(
+        "UPDATE accounts SET identity = '{}' WHERE email = 'ida@example.com'",
+        fake.as_str()
+    ));
+    s.bv()
+        .args([
+            "vault",
+            "share",
+            "Two",
+            "--email",
+            "ida@example.com",
+            "--role",
+            "read",
+            "--fingerprint",
+            &fake.fingerprint(),
+        ])
+        .assert()
+        .code(4)
+        .stderr(predicate::str::contains("pinned on this machine"));
+    assert_eq!(count(&s, "member.put.%"), puts);
+    // Ida's own client refuses the swapped statement at unlock.
+    s.bv_in(ida.path())
+        .args(["vault", "list"])
+        .assert()
+        .code(4)
+        .stderr(predicate::str::contains("identity"));
+}
+
+/// A vault shared unasked by another user (or planted by the server) is only
+/// pending: not listed, not used, even under the same name as one's own.
+#[test]
+fn a_vault_shared_unasked_stays_pending() {
+    let s = Server::with_account("kim@example.com");
+    s.bv()
+        .args(["item", "add", "Work/mine", "--password", "own"])
+        .assert()
+        .success();
+    let lou = s.person("lou@example.com");
+    s.bv_in(lou.path())
+        .args(["vault", "create", "Work"])
+        .assert()
+        .success();
+    s.bv_in(lou.path())
+        .args(["item", "add", "Work/mine", "--password", "lure"])
+        .assert()
+        .success();
+    let kim_fp = fingerprint(&s, s.config.path());
+    s.bv_in(lou.path())
+        .args([
+            "vault",
+            "share",
+            "Work",
+            "--email",
+            "kim@example.com",
+            "--role",
+            "write",
+            "--fingerprint",
+            &kim_fp,
+        ])
+        .assert()
+        .success();
+    s.bv()
+        .args(["item", "get", "Work/mine", "--field", "password"])
+        .assert()
+        .success()
+        .stdout("own\n");
+    s.bv()
+        .args(["vault", "list"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "PENDING: shared by lou@example.com",
+        ));
+    s.bv()
+        .args(["vault", "pending"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("lou@example.com"));
 }
 
 #[test]

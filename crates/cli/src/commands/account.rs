@@ -30,7 +30,11 @@ pub fn register(ctx: &Ctx, email: &str) -> CliResult<()> {
     let account_id = keys::random_id()?;
     let params = KdfParams::generate().map_err(|e| crate::exit::core(&e))?;
     let master = keys::derive(&password, &params)?;
-    let (reg, _unlocked) = account::register_with_master_key(&master, params.clone(), &account_id)
+    let (reg, mut unlocked) =
+        account::register_with_master_key(&master, params.clone(), &account_id)
+            .map_err(|e| crate::exit::core(&e))?;
+    let identity = unlocked
+        .issue_identity(email)
         .map_err(|e| crate::exit::core(&e))?;
     let body = json!({
         "account_id": reg.account_id,
@@ -40,6 +44,8 @@ pub fn register(ctx: &Ctx, email: &str) -> CliResult<()> {
         "public_key": reg.public_key,
         "wrapped_private_key": reg.wrapped_private_key,
         "auth_key": reg.auth_key,
+        "identity": identity.identity,
+        "wrapped_signing_key": identity.wrapped_signing_key,
     });
     client.post_unit("/accounts", Some(&body)).map_err(|e| {
         if e.kind == Kind::Conflict {
@@ -133,7 +139,9 @@ fn login_with(
             "the server logged us in to another account than prelogin named",
         ));
     }
-    keys::unlock(master, &answer.account)?;
+    let mut unlocked = keys::unlock(master, &answer.account)?;
+    let authed = Client::new(server, Some(answer.token.clone()))?;
+    keys::ensure_identity(&authed, &mut unlocked, &answer.account)?;
     let session = Session {
         server: server.trim_end_matches('/').to_owned(),
         email: answer.account.email.clone(),
@@ -180,16 +188,29 @@ pub fn status(ctx: &Ctx) -> CliResult<()> {
             e
         }
     })?;
+    // The statement is public and self-signed; whether it is *ours* is
+    // checked at every unlock (keys::unlock), which needs the password.
+    let fingerprint = me
+        .identity
+        .as_deref()
+        .and_then(|t| blindvault::identity::Identity::parse(t).ok())
+        .filter(|i| i.account_id() == me.account_id)
+        .map(|i| i.fingerprint());
     ctx.out.show(
         || {
+            let fp = fingerprint.as_deref().map_or_else(
+                || " No identity yet: the next command that asks for the master password makes one.".to_owned(),
+                |f| format!(" Your identity fingerprint: {f} (others compare it when they share with you)."),
+            );
             format!(
-                "Logged in as {} ({}) on {}; the session expires at {} (Unix time).",
+                "Logged in as {} ({}) on {}; the session expires at {} (Unix time).{fp}",
                 me.email, me.account_id, session.server, session.expires_at
             )
         },
         || {
             json!({"logged_in": true, "email": me.email, "account_id": me.account_id,
-                   "server": session.server, "expires_at": session.expires_at})
+                   "server": session.server, "expires_at": session.expires_at,
+                   "fingerprint": fingerprint})
         },
     );
     Ok(())

@@ -9,7 +9,6 @@
 
 use super::{vaults, Ctx};
 use crate::exit::{CliError, CliResult};
-use crate::paths;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -90,33 +89,12 @@ fn verify_chain(entries: &[Entry], chain: &str) -> Option<(i64, &'static str)> {
     None
 }
 
-fn heads_path() -> CliResult<std::path::PathBuf> {
-    Ok(paths::config_dir()?.join("audit-heads.json"))
-}
-
 fn load_heads() -> CliResult<BTreeMap<String, Head>> {
-    match std::fs::read_to_string(heads_path()?) {
-        Ok(t) => serde_json::from_str(&t)
-            .map_err(|_| CliError::other("audit-heads.json is not a bv audit-heads file")),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(BTreeMap::new()),
-        Err(e) => Err(CliError::other(format!(
-            "cannot read audit-heads.json: {e}"
-        ))),
-    }
+    crate::state_file::load("audit-heads.json")
 }
 
 fn save_heads(heads: &BTreeMap<String, Head>) -> CliResult<()> {
-    let path = heads_path()?;
-    let dir = paths::config_dir()?;
-    let io = |e: std::io::Error| CliError::other(format!("cannot write {}: {e}", path.display()));
-    crate::session::create_private_dir(&dir).map_err(io)?;
-    let tmp = dir.join(".audit-heads.json.tmp");
-    let _ = std::fs::remove_file(&tmp);
-    let mut f = crate::session::private_file(&tmp).map_err(io)?;
-    let json = serde_json::to_vec_pretty(heads).map_err(|_| CliError::other("encode heads"))?;
-    std::io::Write::write_all(&mut f, &json).map_err(io)?;
-    f.sync_all().map_err(io)?;
-    std::fs::rename(&tmp, &path).map_err(io)
+    crate::state_file::save("audit-heads.json", heads)
 }
 
 pub fn run(ctx: &Ctx, vault: Option<&str>, verify: bool) -> CliResult<()> {

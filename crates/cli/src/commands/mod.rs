@@ -116,8 +116,15 @@ pub fn run(cli: Cli) -> CliResult<()> {
             field,
             reveal,
         }) => item::history(&ctx, &path, field.as_deref(), reveal),
-        Command::Vault(VaultCmd::Share { name, email, role }) => {
-            members::share(&ctx, &name, &email, role)
+        Command::Vault(VaultCmd::Share {
+            name,
+            email,
+            role,
+            fingerprint,
+        }) => members::share(&ctx, &name, &email, role, fingerprint.as_deref()),
+        Command::Vault(VaultCmd::Pending) => members::pending(&ctx),
+        Command::Vault(VaultCmd::Accept { name, fingerprint }) => {
+            members::accept(&ctx, &name, fingerprint.as_deref())
         }
         Command::Vault(VaultCmd::Members { name }) => members::members(&ctx, &name),
         Command::Vault(VaultCmd::RemoveMember { name, email }) => {
