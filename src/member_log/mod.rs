@@ -53,3 +53,41 @@ pub fn dangerous_sign_body_for_tests(body: &[u8], signer: &crate::identity::Sign
     let sig = signer.sign(entry::ENTRY_LABEL, body);
     crate::identity::compact(ENTRY_PREFIX, body, &sig)
 }
+
+/// How this account may use a vault the server lists, by the rules of
+/// docs/SPEC.md § Shares a person accepts, decided from the verified roster,
+/// our copy of the key and our own vault list.
+#[derive(Debug)]
+pub struct VaultAccess {
+    pub key: crate::keys::SymmetricKey,
+    /// Not in our list and not our own wrap: shared with us, not accepted
+    /// yet. Its items are not shown until the person accepts it.
+    pub pending: bool,
+    /// Accepted but our copy is sealed (a share we accepted elsewhere, or a
+    /// rotation): the client should re-wrap it under the account key.
+    pub rewrap: bool,
+    /// Our own wrap of a vault missing from our list (we made it, and the
+    /// list update did not happen): the client should add it.
+    pub add_to_list: bool,
+    /// Who added us (ourselves for a vault we created), from the log.
+    pub added_by: crate::identity::Identity,
+}
+
+/// Opens our copy against the roster (see [`Roster::open_copy`]) and decides
+/// whether the vault is accepted or pending.
+pub fn access(
+    me: &crate::account::UnlockedAccount,
+    roster: &Roster,
+    wrapped: &str,
+    list: &crate::vault_list::VaultList,
+) -> crate::Result<VaultAccess> {
+    let copy = roster.open_copy(me, wrapped)?;
+    let listed = list.contains(roster.vault_id());
+    Ok(VaultAccess {
+        pending: !listed && !copy.own_wrap,
+        rewrap: listed && !copy.own_wrap,
+        add_to_list: !listed && copy.own_wrap,
+        key: copy.key,
+        added_by: copy.added_by,
+    })
+}

@@ -158,6 +158,38 @@ impl Account {
 
     /// Re-wraps the account key under a new master key (derived for the new,
     /// fresh `params`); every other key stays as it is.
+    /// Makes this account's identity (a new Ed25519 key and the signed
+    /// statement): `{identity, wrapped_signing_key}` for the server.
+    #[wasm_bindgen(js_name = issueIdentity)]
+    pub fn issue_identity(&mut self, email: &str) -> Result<JsValue, JsError> {
+        to_js(&self.0.issue_identity(email).map_err(js_err)?)
+    }
+
+    /// Opens the identity the server holds for us; refuses one that is not ours.
+    #[wasm_bindgen(js_name = openIdentity)]
+    pub fn open_identity(
+        &mut self,
+        identity: &str,
+        wrapped_signing_key: &str,
+    ) -> Result<(), JsError> {
+        self.0
+            .open_identity(identity, wrapped_signing_key)
+            .map(|_| ())
+            .map_err(js_err)
+    }
+
+    /// Our identity statement, once opened or issued.
+    #[wasm_bindgen(getter)]
+    pub fn identity(&self) -> Option<String> {
+        self.0.identity().map(|i| i.as_str().to_owned())
+    }
+
+    /// The fingerprint of our identity (what others compare), once opened.
+    #[wasm_bindgen(getter, js_name = identityFingerprint)]
+    pub fn identity_fingerprint(&self) -> Option<String> {
+        self.0.identity().map(|i| i.fingerprint())
+    }
+
     #[wasm_bindgen(js_name = changePassword, unchecked_return_type = "PasswordChange")]
     pub fn change_password(
         &self,

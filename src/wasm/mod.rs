@@ -19,6 +19,7 @@ mod convert;
 mod generator;
 mod items;
 mod keys;
+mod member_log;
 #[cfg(feature = "js-extras")]
 mod password;
 #[cfg(feature = "js-extras")]

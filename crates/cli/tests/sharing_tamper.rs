@@ -328,7 +328,10 @@ fn forged_rewritten_or_truncated_logs_are_refused() {
     let mut forged = last.clone().into_bytes();
     let i = forged.len() - 5;
     forged[i] = if forged[i] == b'A' { b'B' } else { b'A' };
-    s.sql(&format!("INSERT INTO member_log (vault_id, n, entry, hash) SELECT id, 1, '{}', 'x' FROM vaults", String::from_utf8(forged).unwrap()));
+    s.sql(&format!(
+        "INSERT INTO member_log (vault_id, n, entry, hash) SELECT id, 1, '{}', 'x' FROM vaults",
+        String::from_utf8(forged).unwrap()
+    ));
     s.bv()
         .args(["vault", "list"])
         .assert()
