@@ -340,14 +340,23 @@ describe('web vault: full session', { concurrency: false }, () => {
     await p.getByLabel('Their role').selectOption('write');
     await p.getByRole('button', { name: 'Look up their key' }).click();
     await p.locator('#invite-confirm').waitFor({ timeout: WAIT });
-    assert.equal((await p.locator('#invite-fingerprint').textContent()).trim(), fpB, 'A is shown B\'s real fingerprint');
+    assert.equal((await p.locator('#invite-fingerprint').textContent()).trim(), fpB, 'A is shown B\'s real identity fingerprint');
+    // B's identity is new to A's browser: sharing waits for an explicit confirmation.
+    await p.locator('#invite-pin', { hasText: 'New' }).waitFor({ timeout: WAIT });
+    assert.ok(await p.getByRole('button', { name: 'The fingerprints match: share' }).isDisabled());
+    await p.getByLabel('I compared every group with them and it matches').check();
     await shot(p, 'share-fingerprint');
     await p.getByRole('button', { name: 'The fingerprints match: share' }).click();
     await toast(p, `Shared with ${B.email}.`);
     await p.locator('#member-rows tr', { hasText: B.email }).waitFor({ timeout: WAIT });
     await shot(p, 'members');
 
+    // B sees it as shared, not accepted; nothing of it is listed until B accepts.
     await pageB.getByRole('button', { name: 'Refresh from server' }).click();
+    await pageB.locator('#pending-list li', { hasText: SHARED_VAULT }).waitFor({ timeout: WAIT });
+    assert.equal(await vaultButton(pageB, SHARED_VAULT).count(), 0);
+    await pageB.getByRole('button', { name: `Accept ${SHARED_VAULT}` }).click();
+    await toast(pageB, `You accepted ${SHARED_VAULT}.`);
     await vaultButton(pageB, SHARED_VAULT).click();
     await listItem(pageB, SHARED_ITEM.name).click();
     assert.equal(await pageB.locator('#f-password').inputValue(), SHARED_ITEM.password);
@@ -364,27 +373,26 @@ describe('web vault: full session', { concurrency: false }, () => {
     await dismissBanner(pageB);
   });
 
-  it('refuses a member key the server swapped after it was pinned: nothing is sealed to it', async () => {
+  it('refuses a member identity the server swapped after it was pinned: nothing is signed or sent', async () => {
     const p = pageA;
     const vaultId = await vaultButton(p, SHARED_VAULT).getAttribute('data-vault');
-    const keyOf = (email) => server.sql(`SELECT public_key FROM accounts WHERE email = '${email}'`).trim();
-    const realB = keyOf(B.email);
-    const wrappedBefore = server.sql(`SELECT wrapped_vault_key, role FROM members WHERE vault_id = '${vaultId}' ORDER BY account_id`);
-    // A hostile server (or its administrator) lists A's own public key as
-    // B's: a valid key, but not the one A's browser pinned when sharing.
-    server.sql(`UPDATE accounts SET public_key = '${keyOf(A.email)}' WHERE email = '${B.email}'`);
+    const identityOf = (email) => server.sql(`SELECT identity FROM accounts WHERE email = '${email}'`).trim();
+    const realB = identityOf(B.email);
+    const state = () => server.sql(`SELECT wrapped_vault_key, role FROM members WHERE vault_id = '${vaultId}' ORDER BY account_id`)
+      + server.sql(`SELECT COUNT(*) FROM member_log WHERE vault_id = '${vaultId}'`);
+    const before = state();
+    // A hostile server (or its administrator) lists A's own identity as
+    // B's: a valid statement, but not the one A's browser pinned when sharing.
+    server.sql(`UPDATE accounts SET identity = '${identityOf(A.email)}' WHERE email = '${B.email}'`);
     try {
       await p.getByLabel(`Role of ${B.email}`).selectOption('write');
-      await expectBanner(p, 'The server now lists a different public key for a member');
+      await expectBanner(p, 'The server now shows a different identity for a member');
       await dismissBanner(p);
-      assert.equal(
-        server.sql(`SELECT wrapped_vault_key, role FROM members WHERE vault_id = '${vaultId}' ORDER BY account_id`),
-        wrappedBefore, 'no vault key was sealed or sent, no role changed',
-      );
+      assert.equal(state(), before, 'no entry was signed or sent, no role changed');
     } finally {
-      server.sql(`UPDATE accounts SET public_key = '${realB}' WHERE email = '${B.email}'`);
+      server.sql(`UPDATE accounts SET identity = '${realB}' WHERE email = '${B.email}'`);
     }
-    // With the real key back the same change goes through.
+    // With the real identity back the same change goes through.
     await p.getByLabel(`Role of ${B.email}`).selectOption('write');
     await toast(p, `${B.email} is now write.`);
   });

@@ -534,7 +534,27 @@ describe('web vault', { concurrency: false }, () => {
   it('keeps nothing secret in browser storage', async () => {
     assert.deepEqual(await page.evaluate(() => Object.keys(localStorage)), ['bv.idleMinutes']);
     assert.deepEqual(await page.evaluate(() => Object.keys(sessionStorage)), []);
-    assert.deepEqual(await page.evaluate(async () => (await indexedDB.databases()).map((d) => d.name)), []);
+    // IndexedDB holds only this device's member-log anchors (a count and a
+    // hash per vault, the highest vault-list version) and, once someone
+    // shared, pinned identities: public data the server cannot write.
+    const dbs = await page.evaluate(async () => (await indexedDB.databases()).map((d) => d.name).sort());
+    assert.ok(dbs.every((n) => ['blindvault-anchors', 'blindvault-pins'].includes(n)), `databases: ${dbs}`);
+    const anchors = await page.evaluate(() => new Promise((resolve, reject) => {
+      const req = indexedDB.open('blindvault-anchors');
+      req.onerror = () => reject(req.error);
+      req.onsuccess = () => {
+        const tx = req.result.transaction(['logs', 'lists']);
+        const logs = tx.objectStore('logs').getAll();
+        const lists = tx.objectStore('lists').getAll();
+        tx.oncomplete = () => resolve({ logs: logs.result, lists: lists.result });
+      };
+    }));
+    assert.ok(anchors.logs.length >= 2, 'one anchor per vault this device verified');
+    for (const a of anchors.logs) {
+      assert.deepEqual(Object.keys(a).sort(), ['head', 'len']);
+      assert.ok(Number.isSafeInteger(a.len) && /^[0-9a-f]{64}$/.test(a.head), JSON.stringify(a));
+    }
+    assert.ok(anchors.lists.every((v) => Number.isSafeInteger(v)), 'the vault-list anchor is a version number');
     assert.equal(await page.evaluate(() => document.cookie), '');
     assert.ok(!page.url().includes('#') && !page.url().includes('?'), 'nothing in the page URL');
   });

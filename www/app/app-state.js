@@ -6,8 +6,8 @@ export const app = {
   worker: null,
   /** { email, fingerprint } while logged in */
   session: null,
-  /** the worker's listing: { vaults, folders, items, failed } */
-  data: { vaults: [], folders: [], items: [], failed: 0 },
+  /** the worker's listing: { vaults, folders, items, failed, pending, defaultVault } */
+  data: { vaults: [], folders: [], items: [], failed: 0, pending: [], defaultVault: null },
   currentVault: null,
   /** a folder id of currentVault, or null for the whole vault */
   currentFolder: null,

@@ -1,7 +1,8 @@
 // The only place that holds keys. The page sends commands ({id, op, args})
 // and gets back plain results; key handles (Account, VaultKey) and the session
 // token live in this worker's memory only, so terminating the worker is the
-// lock: every key and the token go with it. Nothing is written to storage.
+// lock: every key and the token go with it. Nothing secret is written to
+// storage (IndexedDB holds only public pins and log anchors, see worker/).
 // The ops live in ./worker/*.js by subject; this file loads the core and
 // dispatches.
 import init, * as bv from '/pkg-vault/blindvault_vault.js';
@@ -12,6 +13,7 @@ import { sync, listing, createVault, decryptView, withEnvelope } from './worker/
 import * as items from './worker/items.js';
 import * as folders from './worker/folders.js';
 import * as sharing from './worker/sharing.js';
+import * as access from './worker/access.js';
 import * as transfer from './worker/transfer.js';
 import * as attachments from './worker/attachments.js';
 import { extras } from './worker/extras.js';
@@ -80,8 +82,20 @@ const ops = {
   deleteFolder: folders.deleteFolder,
   members: sharing.members,
   lookup: sharing.lookup,
-  setMember: sharing.setMember,
+  shareVault: sharing.shareVault,
+  setRole: sharing.setRole,
   removeMember: sharing.removeMember,
+  async pending() {
+    return access.pendingList();
+  },
+  async acceptVault({ vaultId }) {
+    await access.accept(vaultId);
+    return sync();
+  },
+  async declineVault({ vaultId }) {
+    access.decline(vaultId);
+    return listing();
+  },
   audit: sharing.audit,
   exportAll: transfer.exportAll,
   openExport: transfer.openExport,

@@ -23,7 +23,7 @@ async function endWorker() {
   startWorker();
 }
 
-const CLEARED = ['item-list', 'vault-list', 'item-fields', 'custom-fields', 'conflict-mine', 'conflict-theirs',
+const CLEARED = ['item-list', 'vault-list', 'pending-list', 'item-fields', 'custom-fields', 'conflict-mine', 'conflict-theirs',
   'history-list', 'history-fields', 'member-rows', 'audit-rows', 'import-rows', 'attachment-list', 'item-folder'];
 const EMPTIED = ['search', 'pw-current', 'pw-next', 'pw-next2', 'export-password', 'export-password2',
   'import-password', 'import-file', 'attach-file', 'invite-email', 'folder-rename', 'new-folder-name'];
@@ -32,7 +32,7 @@ function forgetDecrypted() {
   clearCopiedNow();
   stopTotp();
   $('copy-status').hidden = true;
-  app.data = { vaults: [], folders: [], items: [], failed: 0 };
+  app.data = { vaults: [], folders: [], items: [], failed: 0, pending: [], defaultVault: null };
   app.editing = null;
   hooks.forgetImport();
   for (const id of CLEARED) $(id).replaceChildren();
@@ -40,6 +40,7 @@ function forgetDecrypted() {
   $('my-fingerprint').textContent = '';
   $('totp-code').textContent = '';
   $('invite-confirm').hidden = true;
+  $('pending-section').hidden = true;
   $('import-preview').hidden = true;
   $('history-version').hidden = true;
   showPanel('detail-empty');

@@ -11,6 +11,7 @@
 //   item-editor.js    one item: fields, folder, save, 409, trash
 //   totp-view.js, attachments-view.js, history-view.js   parts of the open item
 //   members-view.js, audit-view.js   sharing and the audit log of a vault
+//   pending-view.js   vaults shared with the person, waiting to be accepted
 //   account-view.js   fingerprint, master password, export and import
 import { $, run, showError } from './ui.js';
 import { app, hooks } from './app-state.js';
@@ -23,6 +24,7 @@ import { setupTotp } from './totp-view.js';
 import { setupAttachments } from './attachments-view.js';
 import { setupHistory } from './history-view.js';
 import { setupMembers } from './members-view.js';
+import { renderPending } from './pending-view.js';
 import { setupAudit } from './audit-view.js';
 import { setupAccount, forgetImport } from './account-view.js';
 
@@ -34,13 +36,17 @@ function showScreen(name) {
 function applyListing(listing) {
   app.data = listing;
   if (!app.data.vaults.some((v) => v.id === app.currentVault)) {
-    app.currentVault = app.data.vaults[0] ? app.data.vaults[0].id : null;
+    // The default comes from the person's own sealed vault list, never from
+    // the server's order; the oldest vault only when the list names none.
+    const first = app.data.vaults[0] ? app.data.vaults[0].id : null;
+    app.currentVault = listing.defaultVault || first;
     app.currentFolder = null;
   }
   if (!app.data.folders.some((f) => f.id === app.currentFolder && f.vaultId === app.currentVault)) app.currentFolder = null;
   // The open item is gone (vault access removed, or purged elsewhere): close it.
   if (app.editing && app.editing.id && !app.data.items.some((i) => i.id === app.editing.id)) closeEditor();
   if (listing.failed > 0) showError('integrity');
+  renderPending(listing.pending);
   indexListing();
   renderTree();
   renderItems();

@@ -1,10 +1,21 @@
-// Members of a vault: roles, sharing by email with the invitee's key
-// fingerprint shown for comparison before anything is sealed to that key,
-// and removal, which rotates the vault key (the worker does it in one step).
+// Members of a vault as its signed member log has them (the worker verified
+// it): roles, each member's identity fingerprint and whether it matches this
+// browser's pin; sharing by email with the invitee's fingerprint shown, and
+// an explicit confirmation for an identity this browser has not seen, before
+// anything is signed or sealed; and removal, which rotates the vault key in
+// one step.
 import { $, run, toast, showPanel, showError, cell } from './ui.js';
 import { app, call, hooks, vaultName } from './app-state.js';
 
 const ROLES = ['read', 'write', 'admin', 'owner'];
+const PIN_LABEL = {
+  self: ['pin-match', 'you'],
+  match: ['pin-match', 'matches your pin'],
+  new: ['pin-new', 'not pinned yet'],
+  changed: ['pin-changed', 'differs from your pin'],
+  unknown: ['pin-new', 'pins unavailable'],
+  legacy: ['pin-new', 'older vault, no log'],
+};
 let pending = null; // the looked-up invitee, until the person confirms
 
 function myRole() {
@@ -24,13 +35,13 @@ function roleSelect(m, canManage) {
   sel.disabled = !canManage || m.me;
   sel.addEventListener('change', async () => {
     const vaultId = app.currentVault;
-    const list = await run('Changing role…', () =>
-      call('setMember', { vaultId, accountId: m.accountId, role: sel.value }));
-    if (!list) {
+    const res = await run('Changing role…', () =>
+      call('setRole', { vaultId, accountId: m.accountId, role: sel.value }));
+    if (!res) {
       sel.value = m.role;
       return;
     }
-    renderMembers(list);
+    renderMembers(res);
     toast(`${m.email} is now ${sel.value}.`);
   });
   const label = document.createElement('label');
@@ -40,12 +51,20 @@ function roleSelect(m, canManage) {
   return [label, sel];
 }
 
-export function renderMembers(list) {
+function pinCell(m) {
+  const [cls, text] = PIN_LABEL[m.pin] || PIN_LABEL.unknown;
+  const td = cell(text);
+  td.className = cls;
+  return td;
+}
+
+/** `res` is the worker's { members, mismatch, legacy }. */
+export function renderMembers(res) {
   const role = myRole();
   const canManage = role === 'admin' || role === 'owner';
   const body = $('member-rows');
   body.replaceChildren();
-  for (const m of list) {
+  for (const m of res.members) {
     const tr = document.createElement('tr');
     tr.dataset.email = m.email;
     const roleTd = document.createElement('td');
@@ -61,10 +80,15 @@ export function renderMembers(list) {
     }
     const fp = cell(m.fingerprint);
     fp.className = 'fingerprint';
-    tr.append(cell(m.me ? `${m.email} (you)` : m.email), fp, roleTd, act);
+    tr.append(cell(m.me ? `${m.email} (you)` : m.email), fp, pinCell(m), roleTd, act);
     body.append(tr);
   }
+  $('members-source').textContent = res.legacy
+    ? 'This vault was made by an older version and has no signed member log: this is the server\'s list.'
+    : 'From the vault\'s signed member log, checked in this browser.';
   $('invite-form').hidden = !canManage;
+  // Shown after the list (run() clears the banner when the next action starts).
+  if (res.mismatch) showError('roster_mismatch');
 }
 
 async function removeMember(m) {
@@ -75,21 +99,44 @@ async function removeMember(m) {
   renderMembers(res.members);
   hooks.applyListing(res.listing);
   showPanel('members');
-  toast(`${m.email} was removed and the vault key was rotated.`);
+  const n = res.revokedTokens;
+  const tokens = n ? ` ${n === 1 ? '1 service token' : `${n} service tokens`} of this vault lost access; issue new ones.` : '';
+  toast(`${m.email} was removed and the vault key was rotated.${tokens}`);
+}
+
+function hideInvite() {
+  pending = null;
+  $('invite-confirm').hidden = true;
+  $('invite-confirm-new').checked = false;
 }
 
 export async function showMembers() {
   if (!app.currentVault) return;
   const vaultId = app.currentVault;
-  const list = await run('Loading members…', () => call('members', { vaultId }));
-  if (!list) return;
+  const res = await run('Loading members…', () => call('members', { vaultId }));
+  if (!res) return;
   hooks.closeEditor();
-  pending = null;
-  $('invite-confirm').hidden = true;
+  hideInvite();
   $('members-vault').textContent = vaultName(vaultId);
-  renderMembers(list);
+  renderMembers(res);
   showPanel('members');
   $('invite-email').focus();
+}
+
+/** Says whether the looked-up identity is the pinned one or new (then a confirmation is required). */
+function showLookup(found) {
+  const fresh = found.pin === 'new';
+  $('invite-who').textContent = found.email;
+  $('invite-fingerprint').textContent = found.fingerprint;
+  $('invite-pin').textContent = fresh
+    ? 'New: this browser has not seen this person\'s identity before. Compare every group with them.'
+    : 'Matches the identity this browser pinned for them.';
+  $('invite-pin').className = `status ${fresh ? 'pin-new' : 'pin-match'}`;
+  $('invite-new-row').hidden = !fresh;
+  $('invite-confirm-new').checked = false;
+  $('invite-share').disabled = fresh;
+  $('invite-confirm').hidden = false;
+  (fresh ? $('invite-confirm-new') : $('invite-share')).focus();
 }
 
 export function setupMembers() {
@@ -98,35 +145,36 @@ export function setupMembers() {
 
   $('invite-form').addEventListener('submit', async (ev) => {
     ev.preventDefault();
+    hideInvite();
     const email = $('invite-email').value.trim();
-    const found = await run('Looking up their key…', () => call('lookup', { email }), $('invite-form'));
+    const vaultId = app.currentVault;
+    const found = await run('Looking up their key…', () => call('lookup', { email, vaultId }), $('invite-form'));
     if (!found) return;
     if (app.session && found.accountId === app.session.accountId) return showError('share_self');
     pending = { ...found, role: $('invite-role').value };
-    $('invite-who').textContent = found.email;
-    $('invite-fingerprint').textContent = found.fingerprint;
-    $('invite-confirm').hidden = false;
-    $('invite-share').focus();
+    showLookup(found);
+  });
+
+  $('invite-confirm-new').addEventListener('change', () => {
+    $('invite-share').disabled = !$('invite-confirm-new').checked;
   });
 
   $('invite-share').addEventListener('click', async () => {
     if (!pending) return;
-    const { accountId, publicKey, role, email } = pending;
+    const { identity, role, email } = pending;
+    const confirmedNew = pending.pin === 'new' && $('invite-confirm-new').checked;
     const vaultId = app.currentVault;
-    const list = await run('Sharing the vault…', () =>
-      call('setMember', { vaultId, accountId, publicKey, role }));
-    if (!list) return;
-    pending = null;
-    $('invite-confirm').hidden = true;
+    const res = await run('Sharing the vault…', () =>
+      call('shareVault', { vaultId, identity, role, confirmedNew }));
+    if (!res) return;
+    hideInvite();
     $('invite-email').value = '';
-    renderMembers(list);
+    renderMembers(res);
     toast(`Shared with ${email}.`);
   });
 
   $('invite-cancel').addEventListener('click', () => {
-    pending = null;
-    $('invite-confirm').hidden = true;
+    hideInvite();
     $('invite-email').focus();
   });
 }
-

@@ -40,8 +40,14 @@ export const MESSAGES = {
   totp_seed: 'The TOTP seed is not valid base32 or an otpauth:// URI.',
   too_large: 'That file is larger than the server accepts, or your storage quota is used up.',
   share_self: 'You are already a member of this vault.',
-  key_changed: 'The server now lists a different public key for a member than the one this browser pinned when it first used theirs. Nothing was sealed to it or sent. Compare fingerprints with them before going on.',
-  pins_unavailable: 'This browser\'s storage for members\' keys is not available, so their keys cannot be checked. Nothing was sent.',
+  key_changed: 'The server now shows a different identity for a member than the one this browser pinned when it first used theirs. Nothing was signed, sealed or sent. Compare fingerprints with them before going on.',
+  no_identity: 'That account has no identity yet (it was made by an older app and has not logged in since). Ask them to log in to the web vault once, then share again. Nothing was sent.',
+  roster_mismatch: 'The server\'s list of this vault\'s members differs from the vault\'s signed member log (a member added, dropped or changed outside it). Nothing was signed or sent.',
+  legacy_vault: 'This vault was made by an older version of Blindvault and has no signed member log, so its members cannot be changed here. Create a new vault and move the items into it to share them.',
+  confirm_identity: 'This person\'s identity is new to this browser: compare the fingerprint with them, tick the box, then share.',
+  share_member: 'That person is already a member of this vault.',
+  invalid_email: 'That email address is not valid.',
+  pins_unavailable: 'This browser\'s storage for members\' identities is not available, so they cannot be checked. Nothing was sent.',
 };
 
 export const message = (code) => MESSAGES[code] || MESSAGES.unexpected;

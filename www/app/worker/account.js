@@ -19,9 +19,9 @@ export async function deriveAndLogin(email, password, progress) {
   const pre = await api('POST', '/accounts/prelogin', { body: { email } });
   progress('kdf');
   const master = await derive(password, pre.kdf);
+  let res;
   try {
     progress('login');
-    let res;
     try {
       res = await api('POST', '/accounts/login', {
         body: { account_id: pre.account_id, auth_key: master.authKey() },
@@ -32,16 +32,42 @@ export async function deriveAndLogin(email, password, progress) {
       throw e;
     }
     state.token = res.token;
-    const a = res.account;
-    // A wrong key here means the server returned keys not made by this
-    // password: refuse rather than continue with a half-open account.
+    const a = res.account || {};
+    // The answer must be the account prelogin named, with the public key
+    // our own private key belongs to; a wrong key means the server returned
+    // keys not made by this password: refuse rather than continue with a
+    // half-open account.
+    if (a.account_id !== pre.account_id) throw new AppError('integrity');
     state.account = opened(() =>
       bv.unlock(master, a.wrapped_account_key, a.wrapped_private_key, a.account_id),
     );
+    opened(() => state.account.checkPublicKey(a.public_key));
     state.me = { accountId: a.account_id, email: a.email, kdf: a.kdf };
-    return { accountId: a.account_id, email: a.email, fingerprint: state.account.fingerprint };
   } finally {
     master.free();
+  }
+  await ensureIdentity(res.account);
+  return { accountId: state.me.accountId, email: state.me.email, fingerprint: state.account.identityFingerprint };
+}
+
+/**
+ * Opens our identity (SPEC § Identities), refusing one that is not ours;
+ * an account made before identities issues one now and publishes it, once.
+ * Every member-log entry we sign needs it.
+ */
+async function ensureIdentity(a) {
+  if (a.identity != null || a.wrapped_signing_key != null) {
+    opened(() => state.account.openIdentity(a.identity, a.wrapped_signing_key));
+    return;
+  }
+  const up = state.account.issueIdentity(a.email);
+  try {
+    await authed('PUT', '/accounts/me/identity', { identity: up.identity, wrapped_signing_key: up.wrapped_signing_key });
+  } catch (e) {
+    if (!(e instanceof ApiError && e.status === 409)) throw e;
+    // Another device published one meanwhile: that one is ours now.
+    const me = await authed('GET', '/accounts/me');
+    opened(() => state.account.openIdentity(me.identity, me.wrapped_signing_key));
   }
 }
 
@@ -51,10 +77,17 @@ export async function registerAccount(email, password, progress) {
   progress('kdf');
   const master = await derive(password, params);
   let reg;
+  let id;
   try {
     const out = bv.register(master, params, accountId);
     reg = out.registration;
+    // The identity statement binds this account's id, email and both public
+    // keys under its new Ed25519 key; the server stores it for others to pin.
+    id = out.account.issueIdentity(email);
     out.account.free();
+  } catch (e) {
+    if (e instanceof AppError) throw e;
+    throw new AppError('invalid_email');
   } finally {
     master.free();
   }
@@ -69,6 +102,8 @@ export async function registerAccount(email, password, progress) {
         public_key: reg.public_key,
         wrapped_private_key: reg.wrapped_private_key,
         auth_key: reg.auth_key,
+        identity: id.identity,
+        wrapped_signing_key: id.wrapped_signing_key,
       },
     });
   } catch (e) {

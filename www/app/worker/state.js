@@ -9,8 +9,19 @@ export const state = {
   account: null,
   /** The account's login facts (email, kdf), kept to re-check the password. */
   me: null,
-  /** vault id -> { key: VaultKey, name, role, revision, seq } */
+  /** vault id -> { key: VaultKey, name, role, revision, seq, legacy }: the vaults shown */
   vaults: new Map(),
+  /** vault id -> Roster, the verified member log of each shown vault that has one */
+  rosters: new Map(),
+  /**
+   * vault id -> { id, key, name, role, legacy, addedBy, pin }: shared with us,
+   * not accepted yet (access.js); never listed, its items never opened
+   */
+  pending: new Map(),
+  /** pending vault ids the person declined this session (hidden until the next login) */
+  declined: new Set(),
+  /** { list: VaultList, revision, broken }: our sealed vault list (access.js) */
+  list: null,
   /** item id -> server ItemView (vault_id, id, envelope, revision, trashed_at, ...) */
   items: new Map(),
   /** folder id -> { vaultId, id, revision, name } (names opened at sync) */

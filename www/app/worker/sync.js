@@ -1,29 +1,84 @@
-// Sync: vault keys unwrapped, vault and folder names and item overviews
-// opened; details stay sealed until an item is opened (SPEC § Web vault).
+// Sync: vault keys opened against each vault's member log (access.js),
+// vault and folder names and item overviews opened; details stay sealed
+// until an item is opened (SPEC § Web vault).
 import { state, bv, ApiError, AppError, authed, envelopeToBlob, decodeJson, opened, vault, item } from './state.js';
 import { utf8, fromUtf8, randomId } from '../bytes.js';
 import { byName } from '../item-kinds.js';
+import { loadVaultList, addToList, logOf, openListed, pinPending, settleAccess, pendingList, unixNow } from './access.js';
+import { logAnchors, saveLogAnchors } from './anchors.js';
 
 /**
- * A member's copy of a vault key is either our own wrap (a compact JWE, made
- * when we created the vault or at a rotation) or an HPKE seal from the admin
- * who shared it with us (SPEC § Sealing to a public key: "bv1-hpke." prefix).
+ * A new vault always has a member log: entry 0, signed by us, commits to
+ * its key. It joins our vault list (the first one, "Personal", becomes the
+ * default); if that write fails the next sync adds it, since our own wrap
+ * of a vault missing from the list is ours.
  */
-export function openVaultKey(wrapped, vaultId) {
-  if (wrapped.startsWith('bv1-hpke.')) return state.account.openSharedVaultKey(wrapped, vaultId);
-  return state.account.unwrapVaultKey(wrapped, vaultId);
-}
-
 export async function createVault(name) {
   const id = randomId();
   const key = bv.VaultKey.generate();
+  const entry = bv.logGenesis(state.account, id, key, unixNow());
   const view = await authed('POST', '/vaults', {
     id,
     name: key.sealVaultMeta(utf8(JSON.stringify({ name })), id),
     wrapped_vault_key: state.account.wrapVaultKey(key, id),
+    log_entry: entry,
   });
-  state.vaults.set(id, { key, name, role: view.role, revision: view.revision, seq: view.seq });
+  const roster = bv.Roster.verify(id, [entry], undefined);
+  state.vaults.set(id, { key, name, role: 'owner', revision: view.revision, seq: view.seq, legacy: false });
+  state.rosters.set(id, roster);
+  await saveLogAnchors([[id, roster.anchor()]]);
+  await addToList([id]).catch(() => {});
   return id;
+}
+
+/** Errors that end the whole sync rather than one vault: no answer, session over, throttled. */
+const fatal = (e) => e instanceof ApiError && (e.status === 0 || e.status === 401 || e.status === 429);
+
+function forgetVaults() {
+  for (const v of state.vaults.values()) v.key.free();
+  for (const p of state.pending.values()) p.key.free();
+  state.vaults.clear();
+  state.rosters.clear();
+  state.pending.clear();
+  state.items.clear();
+  state.folders.clear();
+  state.attachments.clear();
+  state.overviews.clear();
+}
+
+/**
+ * Decides every listed vault (access.js: verified log, key copy, vault
+ * list) and fills state.vaults / state.pending. Returns how many failed and
+ * what to settle in the background.
+ */
+function openVaults(vaults, logs, anchors) {
+  let failed = 0;
+  const verified = [];
+  const later = { rewrap: [], unlisted: [] };
+  vaults.forEach((v, i) => {
+    let got;
+    try {
+      if (logs[i].error) throw logs[i].error;
+      got = openListed(v, logs[i].entries, anchors.get(v.id));
+    } catch (e) {
+      if (fatal(e)) throw e;
+      failed += 1;
+      return;
+    }
+    if (got.roster) verified.push([v.id, got.roster.anchor()]);
+    if (got.pending) {
+      state.pending.set(v.id, { id: v.id, key: got.key, name: got.name, role: got.role, legacy: got.legacy,
+        addedBy: got.addedBy, pin: 'unknown' });
+      return;
+    }
+    state.vaults.set(v.id, { key: got.key, name: got.name, role: got.role, revision: v.revision, seq: v.seq, legacy: got.legacy });
+    if (got.roster) state.rosters.set(v.id, got.roster);
+    if (got.rewrap) later.rewrap.push(v.id);
+    if (got.addToList) later.unlisted.push(v.id);
+  });
+  // Oldest first, so the vault made first becomes the default if none is set.
+  later.unlisted.sort((a, b) => state.vaults.get(a).seq - state.vaults.get(b).seq);
+  return { failed, verified, later };
 }
 
 /**
@@ -33,38 +88,26 @@ export async function createVault(name) {
  * it (openItem, an edit, an attachment). Only items the snapshots do not
  * cover are fetched with their envelopes now, so that their overviews can be
  * opened. `{ envelopes: true }` gets every envelope at once, for the ops that
- * touch every item (export, key rotation).
+ * touch every item (export, key rotation). The vault list, every vault's
+ * member log and the snapshots are fetched side by side with the sync.
  */
 export async function sync({ envelopes = false } = {}) {
-  // The snapshots are fetched while the sync is in flight; only the vault
-  // list is needed to ask for them.
-  const prefetched = envelopes ? new Map() : prefetchSnapshots();
+  const early = prefetch(!envelopes);
+  const listed = loadVaultList();
+  listed.catch(() => {}); // awaited below; not an unhandled rejection meanwhile
   const res = await authed('GET', envelopes ? '/sync' : '/sync?envelopes=false');
-  for (const v of state.vaults.values()) v.key.free();
-  state.vaults.clear();
-  state.items.clear();
-  state.folders.clear();
-  state.attachments.clear();
-  state.overviews.clear();
-  let failed = 0;
-  for (const v of res.vaults) {
-    let key;
-    try {
-      key = openVaultKey(v.wrapped_vault_key, v.id);
-    } catch {
-      failed += 1;
-      continue;
-    }
-    let name;
-    try {
-      name = decodeJson(key.openVaultMeta(v.name, v.id)).name;
-    } catch {
-      failed += 1;
-      key.free();
-      continue;
-    }
-    state.vaults.set(v.id, { key, name, role: v.role, revision: v.revision, seq: v.seq });
-  }
+  const pre = await early;
+  const [list, anchors, logs] = await Promise.all([
+    listed,
+    logAnchors(res.vaults.map((v) => v.id)),
+    Promise.all(res.vaults.map((v) => pre.logs.get(v.id) || logOf(v.id))),
+  ]);
+  forgetVaults();
+  state.list = list;
+  const decided = openVaults(res.vaults, logs, anchors);
+  let failed = decided.failed + (list.broken ? 1 : 0);
+  // Anchors move only after the vault verified; not awaited (a count and a hash).
+  saveLogAnchors(decided.verified);
   for (const f of res.folders || []) {
     const v = state.vaults.get(f.vault_id);
     if (!v) continue;
@@ -75,14 +118,15 @@ export async function sync({ envelopes = false } = {}) {
       failed += 1;
     }
   }
-  for (const a of res.attachments || []) state.attachments.set(a.id, a);
-  for (const it of res.items) state.items.set(it.id, it);
-  const early = await prefetched;
-  const snaps = await Promise.all([...state.vaults].map(([id, v]) => useSnapshot(id, v, early.get(id))));
-  await fetchUncovered();
+  // Only the vaults shown: a pending vault's items stay unopened until it is accepted.
+  for (const a of res.attachments || []) if (state.vaults.has(a.vault_id)) state.attachments.set(a.id, a);
+  for (const it of res.items) if (state.vaults.has(it.vault_id)) state.items.set(it.id, it);
+  const snaps = await Promise.all([...state.vaults].map(([id, v]) => useSnapshot(id, v, pre.snapshots.get(id))));
+  await Promise.all([fetchUncovered(), pinPending()]);
   const out = listing(failed);
   // Refresh missing or stale snapshots after the list is ready, in the background.
   for (const s of snaps) if (s && s.stale) writeSnapshot(s.vaultId, s.revision).catch(() => {});
+  settleAccess(decided.later);
   return out;
 }
 
@@ -143,19 +187,21 @@ function cachedOverview(it) {
 const fetchSnapshot = (vaultId) => authed('GET', `/vaults/${vaultId}/overview-snapshot`);
 
 /**
- * vault id -> the pending GET of its snapshot, for every vault the server
- * lists now. Never rejects: a failed list means each vault fetches its own
- * later, and each GET's own error is handled where it is used.
+ * For every vault the server lists now: the pending GET of its member log
+ * and (with `snapshots`) of its overview snapshot. Never rejects: a failed
+ * list means each vault fetches its own later, and each GET's own error is
+ * handled where it is used.
  */
-async function prefetchSnapshots() {
-  const out = new Map();
-  if (typeof bv.openOverviewSnapshot !== 'function') return out;
+async function prefetch(snapshots) {
+  const out = { logs: new Map(), snapshots: new Map() };
   try {
     const { vaults } = await authed('GET', '/vaults');
     for (const v of vaults) {
+      out.logs.set(v.id, logOf(v.id));
+      if (!snapshots || typeof bv.openOverviewSnapshot !== 'function') continue;
       const p = fetchSnapshot(v.id);
       p.catch(() => {}); // handled in useSnapshot; not an unhandled rejection meanwhile
-      out.set(v.id, p);
+      out.snapshots.set(v.id, p);
     }
   } catch {
     // fall back to one GET per vault after the sync
@@ -268,14 +314,17 @@ export function listing(failedBefore = 0) {
       items.push(entry(view, vaultId, overview));
     });
   }
-  // Oldest first (the server's change sequence): the personal vault made at
-  // first login leads, so it is the one selected after login.
+  // Oldest first (the server's change sequence). Which one is selected after
+  // login is our sealed list's default, never the server's order: a server
+  // cannot make the person save into a vault it picked.
   const vaults = [...state.vaults]
     .sort(([, a], [, b]) => a.seq - b.seq)
-    .map(([id, v]) => ({ id, name: v.name, role: v.role }));
+    .map(([id, v]) => ({ id, name: v.name, role: v.role, legacy: v.legacy }));
   const folders = [...state.folders.values()]
     .map((f) => ({ id: f.id, vaultId: f.vaultId, name: f.name }));
-  return { vaults, folders, items, failed };
+  const chosen = state.list && state.list.list.defaultVault;
+  const defaultVault = chosen && state.vaults.has(chosen) ? chosen : null;
+  return { vaults, folders, items, failed, pending: pendingList(), defaultVault };
 }
 
 function entry(view, vaultId, overview) {
