@@ -34,6 +34,8 @@ pub const MAX_IDENTITY_LEN: usize = 2048;
 /// RFC 5321 §4.5.3.1.3 path limit minus the angle brackets.
 pub const MAX_EMAIL_LEN: usize = 254;
 const FINGERPRINT_LABEL: &str = "bv1/fingerprint/identity";
+const DECOY_X25519_INFO: &[u8] = b"blindvault/v1/lookup-decoy/x25519";
+const DECOY_ED25519_INFO: &[u8] = b"blindvault/v1/lookup-decoy/ed25519";
 
 /// Trims and ASCII-lower-cases an email and checks its shape, exactly as the
 /// server stores emails (one `@` with text on both sides, no whitespace or
@@ -290,6 +292,23 @@ impl Identity {
     }
 }
 
+/// The identity a server answers for an email it has no account for
+/// (docs/SPEC.md § Account lookup): well-formed, validly self-signed and the
+/// same on every call, so the answer does not tell the person asking whether
+/// the email has an account. `seed` is the server's secret HMAC of the email;
+/// both key pairs come from it by HKDF-SHA-256 (RFC 5869), so only the server
+/// could open a copy sealed to one, and it refuses to store such a share
+/// because the account does not exist.
+pub fn decoy(seed: &[u8; 32], account_id: &str, email: &str) -> Result<Identity> {
+    let mut x = Zeroizing::new([0u8; 32]);
+    let mut ed = Zeroizing::new([0u8; 32]);
+    // 32-byte outputs are far below HKDF's limit, so neither call can fail.
+    let _ = crate::kdf::hkdf_sha256(seed, b"", DECOY_X25519_INFO, &mut x[..]);
+    let _ = crate::kdf::hkdf_sha256(seed, b"", DECOY_ED25519_INFO, &mut ed[..]);
+    let x25519 = crate::sharing::KeyPair::dangerous_from_secret_bytes(*x).public_key_bytes();
+    Identity::issue(account_id, email, &x25519, &SigningKey::from_seed(&ed))
+}
+
 impl fmt::Debug for Identity {
     // Public data: the statement is what the server publishes.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -353,5 +372,18 @@ mod tests {
         assert_eq!(back.public_key_bytes(), sk.public_key_bytes());
         assert!(SigningKey::unwrap(&ak, &w, "other").is_err());
         assert!(!format!("{sk:?}").contains(&format!("{:?}", sk.key.to_bytes())));
+    }
+
+    #[test]
+    fn decoys_are_valid_stable_and_per_email() {
+        let a = decoy(&[1; 32], "acct-a", "a@example.test").unwrap();
+        let again = decoy(&[1; 32], "acct-a", "a@example.test").unwrap();
+        let other = decoy(&[2; 32], "acct-a", "a@example.test").unwrap();
+        assert_eq!(a.as_str(), again.as_str());
+        assert_ne!(a.x25519(), other.x25519());
+        assert_ne!(a.ed25519(), other.ed25519());
+        let parsed = Identity::parse(a.as_str()).unwrap();
+        assert_eq!(parsed.email(), "a@example.test");
+        assert_eq!(parsed.account_id(), "acct-a");
     }
 }

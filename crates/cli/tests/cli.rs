@@ -43,7 +43,10 @@ fn generate_passwords_and_passphrases() {
 
     let out = s.bv().args(["generate", "--words", "5"]).assert().success();
     let phrase = String::from_utf8(out.get_output().stdout.clone()).unwrap();
-    assert_eq!(phrase.trim_end().split('-').count(), 5);
+    // Four EFF words carry a hyphen themselves (t-shirt, yo-yo, ...), so each
+    // of the five words adds one or two pieces.
+    let pieces = phrase.trim_end().split('-').count();
+    assert!((5..=10).contains(&pieces), "{pieces} pieces");
 
     let out = s
         .bv()

@@ -208,7 +208,7 @@ pub const OPERATIONS: &[Operation] = &[
     (
         "POST",
         "/accounts/lookup",
-        "Public key of an account by email (for invitations)",
+        "Identity of an account by email (for invitations); an unknown email gets a stable decoy, never 404",
         Some("LookupRequest"),
         "200",
         Some("LookupResponse"),

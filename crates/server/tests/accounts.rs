@@ -455,6 +455,63 @@ async fn after_the_backoff_the_right_key_gets_in() {
     s.finish().await;
 }
 
+/// An unknown email's lookup answer is a stable, validly self-signed decoy
+/// whose account id is prelogin's made-up one (SPEC § Account lookup).
+async fn lookup_hides_existence(s: &TestServer) {
+    let cal = s.user("cal").await;
+    let lookup = |email: &'static str| {
+        s.post(
+            "/api/v1/accounts/lookup",
+            Some(&cal.token),
+            json!({ "email": email }),
+        )
+    };
+    let (st, d1) = lookup("ghost@example.org").await;
+    assert_eq!(st, StatusCode::OK, "{d1}");
+    let (_, d2) = lookup("GHOST@example.org").await;
+    let (_, other) = lookup("wraith@example.org").await;
+    assert_eq!(d1, d2, "a decoy must be stable per email");
+    assert_ne!(d1["public_key"], other["public_key"]);
+    let id = blindvault::identity::Identity::parse(d1["identity"].as_str().unwrap())
+        .expect("a decoy identity verifies like a real one");
+    assert_eq!(id.email(), "ghost@example.org");
+    assert_eq!(id.account_id(), d1["account_id"].as_str().unwrap());
+    assert_eq!(
+        blindvault::encoding::b64u_encode(id.x25519()),
+        d1["public_key"].as_str().unwrap()
+    );
+    let (_, pre) = s
+        .post(
+            "/api/v1/accounts/prelogin",
+            None,
+            json!({"email": "ghost@example.org"}),
+        )
+        .await;
+    assert_eq!(pre["account_id"], d1["account_id"]);
+    // Sharing with the decoy is where the server refuses: only an admin of a
+    // vault gets there, and it is audited.
+    s.vault(&cal, "calvault").await;
+    let rev = s.vault_revision(&cal, "calvault").await;
+    let decoy_id = d1["account_id"].as_str().unwrap();
+    let (st, v) = s
+        .put(
+            &format!("/api/v1/vaults/calvault/members/{decoy_id}"),
+            &cal.token,
+            json!({"base_revision": rev, "role": "read", "wrapped_vault_key": envelope("vk")}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::NOT_FOUND, "{v}");
+    assert_eq!(v["error"], "unknown_account");
+    let (_, real) = lookup("cal@example.org").await;
+    assert_eq!(real["account_id"], "cal");
+    let keys = |v: &serde_json::Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+    assert_eq!(keys(&real), keys(&d1));
+    assert_eq!(
+        real["public_key"].as_str().unwrap().len(),
+        d1["public_key"].as_str().unwrap().len()
+    );
+}
+
 /// Lookups: 30 per caller per 15 minutes, each an audit entry without the email.
 async fn lookups_are_limited_and_audited(s: &TestServer) {
     let _ida = s.user("ida").await;
@@ -473,12 +530,11 @@ async fn lookups_are_limited_and_audited(s: &TestServer) {
                 json!({"email": email}),
             )
             .await;
-        let want = if i % 10 == 9 {
-            StatusCode::NOT_FOUND
-        } else {
-            StatusCode::OK
-        };
-        assert_eq!(st, want, "lookup {i}: {v}");
+        // Unknown emails get a decoy of the same shape (SPEC § Account lookup).
+        assert_eq!(st, StatusCode::OK, "lookup {i}: {v}");
+        let mut keys: Vec<_> = v.as_object().unwrap().keys().cloned().collect();
+        keys.sort();
+        assert_eq!(keys, ["account_id", "identity", "public_key"], "{v}");
     }
     let req = Request::builder()
         .method(Method::POST)
@@ -641,14 +697,16 @@ async fn delete_account_and_lookup(s: &TestServer) {
         s.get("/api/v1/accounts/me", &fay.token).await.0,
         StatusCode::UNAUTHORIZED
     );
-    let (st, _) = s
+    // A deleted account's email answers like any unknown one: a decoy.
+    let (st, v) = s
         .post(
             "/api/v1/accounts/lookup",
             Some(&gus.token),
             json!({"email": "fay@example.org"}),
         )
         .await;
-    assert_eq!(st, StatusCode::NOT_FOUND);
+    assert_eq!(st, StatusCode::OK);
+    assert_ne!(v["account_id"], "fay");
     use sqlx::Row;
     let n: i64 = sqlx::query("SELECT COUNT(*) AS n FROM vaults WHERE id = 'fayvault'")
         .fetch_one(&s.state.db.pool)
@@ -675,6 +733,7 @@ both_backends!(
     prelogin_hides_existence,
     register_rejects_bad_input,
     lookups_are_limited_and_audited,
+    lookup_hides_existence,
     change_password_swaps_and_revokes,
     delete_account_and_lookup,
     registering_a_taken_email_reveals_nothing,

@@ -7,8 +7,7 @@
 // against its hash chain.
 import { state, AppError, bv, ApiError, authed, opened, envelopeToBlob, blobToEnvelope, vault } from './state.js';
 import { sync, listing } from './sync.js';
-import { fetchLog, adoptRoster, unixNow } from './access.js';
-import { pinStates, pin, x25519Of } from './pins.js';
+import { fetchLog, adoptRoster, unixNow, pinStates, pin, x25519Of } from './access.js';
 import { b64uDecode, utf8 } from '../bytes.js';
 
 const ATTEMPTS = 3;
@@ -30,7 +29,7 @@ function raced(e) {
 function mapped(e) {
   if (!(e instanceof ApiError)) return e;
   if (e.status === 403) return new AppError('forbidden');
-  if (e.status === 404) return new AppError('no_such_vault');
+  if (e.status === 404) return new AppError(e.code === 'unknown_account' ? 'no_such_user' : 'no_such_vault');
   if (e.status === 409 && e.code === 'last_owner') return new AppError('last_owner');
   if (e.status === 409 && e.code === 'rotation_incomplete') return new AppError('rotation_incomplete');
   // The server contradicts the log or the identity it published itself.

@@ -266,13 +266,19 @@ pub async fn load_or_create_prelogin_secret(db: &Db) -> Result<[u8; 32], sqlx::E
     Ok(out)
 }
 
-fn made_up(secret: &[u8; 32], label: &str, email: &str) -> ApiResult<[u8; 16]> {
+/// HMAC-SHA-256(server secret, label || 0 || email): stable made-up values
+/// for emails without an account.
+fn made_up_tag(secret: &[u8; 32], label: &str, email: &str) -> ApiResult<[u8; 32]> {
     let mut mac =
         <Hmac<Sha256> as KeyInit>::new_from_slice(secret).map_err(|_| ApiError::internal())?;
     mac.update(label.as_bytes());
     mac.update(&[0]);
     mac.update(email.as_bytes());
-    let tag = mac.finalize().into_bytes();
+    Ok(mac.finalize().into_bytes().into())
+}
+
+fn made_up(secret: &[u8; 32], label: &str, email: &str) -> ApiResult<[u8; 16]> {
+    let tag = made_up_tag(secret, label, email)?;
     let mut out = [0u8; 16];
     out.copy_from_slice(tag.get(..16).ok_or_else(ApiError::internal)?);
     Ok(out)
@@ -709,6 +715,12 @@ pub struct LookupResponse {
 /// only; the client pins the key's fingerprint on first use. Each caller has
 /// `lookups_per_account` per 15 minutes (429 beyond), and every lookup is an
 /// audit entry naming the account found, never the email.
+///
+/// An email without an account gets a decoy of identical shape, stable per
+/// email: prelogin's made-up account id and an identity from
+/// [`blindvault::identity::decoy`], so the answer never tells the caller
+/// whether the email exists (SPEC § Account lookup). The decoy is computed
+/// on every call, so both answers cost the same.
 async fn lookup(
     State(st): State<AppState>,
     ClientAddr(client): ClientAddr,
@@ -720,6 +732,7 @@ async fn lookup(
         .hit(&actor)
         .map_err(|secs| ApiError::rate_limited(secs, "too many account lookups; retry later"))?;
     let email = validate::email(&req.email)?;
+    let decoy = decoy_lookup(&st.prelogin_secret, &email)?;
     let row = sqlx::query("SELECT id, public_key, identity FROM accounts WHERE email = $1")
         .bind(&email)
         .fetch_optional(&st.db.pool)
@@ -740,12 +753,26 @@ async fn lookup(
         },
     )
     .await?;
-    let row = row.ok_or_else(|| ApiError::not_found("account"))?;
+    let Some(row) = row else {
+        return Ok(Json(decoy));
+    };
     Ok(Json(LookupResponse {
         account_id: row.try_get("id")?,
         public_key: row.try_get("public_key")?,
         identity: row.try_get("identity")?,
     }))
+}
+
+fn decoy_lookup(secret: &[u8; 32], email: &str) -> ApiResult<LookupResponse> {
+    let account_id = b64u(&made_up(secret, "account-id", email)?);
+    let seed = zeroize::Zeroizing::new(made_up_tag(secret, "lookup-decoy", email)?);
+    let identity =
+        blindvault::identity::decoy(&seed, &account_id, email).map_err(|_| ApiError::internal())?;
+    Ok(LookupResponse {
+        public_key: b64u(identity.x25519()),
+        identity: Some(identity.as_str().to_owned()),
+        account_id,
+    })
 }
 
 #[derive(Deserialize, ToSchema)]

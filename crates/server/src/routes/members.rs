@@ -9,6 +9,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
@@ -223,7 +224,13 @@ async fn upsert(
         .fetch_optional(&mut *tx)
         .await?;
     if exists.is_none() {
-        return Err(ApiError::not_found("account"));
+        // Reached only by an admin of this vault (and audited as member.put),
+        // so it is not the stranger's enumeration that lookup's decoys close.
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "unknown_account",
+            "there is no account with that id",
+        ));
     }
     let current: Option<String> =
         sqlx::query("SELECT role FROM members WHERE vault_id = $1 AND account_id = $2")
