@@ -258,8 +258,84 @@ fn overview_snapshot(c: &mut Criterion) {
     g.finish();
 }
 
+/// A member log of `MEMBER_LOG` entries (a create, then adds and role
+/// changes: half carry an identity, so ~1.5 signatures per entry), verified
+/// from the start as a new device does. Peer: ed25519-dalek's own
+/// `verify_strict` over the same number of signatures, with no log rules.
+const MEMBER_LOG: usize = 1000;
+
+fn member_log_log() -> (Vec<String>, usize) {
+    use blindvault::account::register_with_master_key;
+    use blindvault::member_log::{genesis, Proposal, Role, Roster};
+    let kdf = KdfParams {
+        alg: "pbkdf2-sha256".into(),
+        iterations: 600_000,
+        salt: "AAAAAAAAAAAAAAAAAAAAAA".into(),
+    };
+    let person = |i: usize| {
+        let master = MasterKey::from_pbkdf2_output(&[(i % 251) as u8; 32], &kdf).unwrap();
+        let id = format!("acct{i}");
+        let (_, mut a) = register_with_master_key(&master, kdf.clone(), &id).unwrap();
+        a.issue_identity(&format!("{id}@example.com")).unwrap();
+        a
+    };
+    let owner = person(0);
+    let (sk, id) = owner.signer().unwrap();
+    let key = SymmetricKey::generate().unwrap();
+    let mut entries = vec![genesis("v1", id, sk, &key, 1).unwrap()];
+    let mut roster = Roster::verify("v1", &[entries[0].as_str()], None).unwrap();
+    let mut signatures = 2; // the create entry and the creator's identity
+    let mut people = Vec::new();
+    for n in 1..MEMBER_LOG {
+        let e = if n % 2 == 1 {
+            people.push(person(n));
+            let p = Proposal::Add {
+                identity: people.last().unwrap().identity().unwrap(),
+                role: Role::Write,
+            };
+            signatures += 2;
+            roster.sign(owner.account_id(), sk, p, 1).unwrap()
+        } else {
+            let member = people.last().unwrap().account_id().to_owned();
+            let p = Proposal::Role {
+                member: &member,
+                role: Role::Read,
+            };
+            signatures += 1;
+            roster.sign(owner.account_id(), sk, p, 1).unwrap()
+        };
+        roster.apply(&e).unwrap();
+        entries.push(e);
+    }
+    (entries, signatures)
+}
+
+fn member_log(c: &mut Criterion) {
+    use ed25519_dalek::{Signer, SigningKey, Verifier};
+    let (entries, signatures) = member_log_log();
+    let refs: Vec<&str> = entries.iter().map(String::as_str).collect();
+    let mut g = c.benchmark_group("member_log_1000");
+    g.sample_size(10);
+    g.bench_function("blindvault Roster::verify", |b| {
+        b.iter(|| blindvault::member_log::Roster::verify("v1", black_box(&refs), None).unwrap())
+    });
+    let sk = SigningKey::from_bytes(&[5; 32]);
+    let vk = sk.verifying_key();
+    let msg = [7u8; 200];
+    let sig = sk.sign(&msg);
+    g.bench_function(format!("peer ed25519-dalek verify x{signatures}"), |b| {
+        b.iter(|| {
+            for _ in 0..signatures {
+                vk.verify(black_box(&msg), &sig).unwrap();
+            }
+        })
+    });
+    g.finish();
+}
+
 criterion_group!(
     benches,
+    member_log,
     envelope,
     overviews,
     overview_snapshot,

@@ -54,7 +54,7 @@ const strength = gzipped('pkg-strength');
 const ms = (x) => `${x.toFixed(1)} ms`;
 const ratio = (a, b) => `${(a / b).toFixed(2)}×`;
 const kib = (b) => `${(b / 1024).toFixed(1)} KiB`;
-const { pbkdf2: p, overviews: o, attachments: a } = r;
+const { pbkdf2: p, overviews: o, attachments: a, memberLog: l } = r;
 const date = new Date().toISOString().slice(0, 10);
 const cpu = cpus()[0]?.model ?? 'unknown CPU';
 
@@ -76,6 +76,7 @@ const lines = [
   `| cold path (no or stale snapshot): one \`openOverviews\` call (software AES-GCM in WASM) vs one await per step per item | ${ms(o.ours)} | ${ms(o.webcrypto)} | ${ratio(o.ours, o.webcrypto)} (${o.ours < o.webcrypto ? `${(o.webcrypto / o.ours).toFixed(1)}× faster` : 'slower'}) | — |`,
   `| attachment, ${a.mib} MiB encrypted, then its ciphertext (made beforehand) decrypted, through \`pushAsync\`/\`finishAsync\` (chunk AES-GCM in WebCrypto, 1 MiB pushes) vs raw AES-256-GCM in 1 MiB calls, the same way | ${ms(a.ours)} (${a.oursMBps.toFixed(0)} MB/s) | ${ms(a.webcrypto)} (${a.webcryptoMBps.toFixed(0)} MB/s) | throughput, paired median ${a.pairedRatio.toFixed(2)}× (of medians: ${(a.oursMBps / a.webcryptoMBps).toFixed(2)}×) | ≥ 0.7× |`,
   `| the same, WASM fallback (sync \`push\`/\`finish\`, RustCrypto), ${a.fallbackMib} MiB, 1 run | ${ms(a.fallback)} (${a.fallbackMBps.toFixed(0)} MB/s) | | throughput ${(a.fallbackMBps / a.webcryptoMBps).toFixed(2)}× | — |`,
+  `| member log of ${l.n} entries verified from the start (\`Roster.verify\`: chain, roles, ${l.signatures} Ed25519 signatures in WASM) vs WebCrypto Ed25519 verifying ${l.signatures} signatures, all in flight | ${ms(l.ours)} | ${ms(l.webcrypto)} | ${ratio(l.ours, l.webcrypto)} | < 20 ms |`,
   '',
   `Memory, a ${a.bigMib} MiB file encrypted and decrypted through \`pushAsync\`: JS heap (performance.memory,`,
   `--enable-precise-memory-info, forced GC every 16 MiB) at most ${kib(a.heapMaxGrowth)} above the start, ${kib(a.heapGrowth)} at the end`,
@@ -90,6 +91,7 @@ const lines = [
   'Targets (issue 2) in this run:',
   `- overview snapshot < 40 ms and ≥ 4× faster than one await per step: **${o.snapshot < 40 && o.webcrypto / o.snapshot >= 4 ? 'met' : 'not met'}** (${ms(o.snapshot)}, ${(o.webcrypto / o.snapshot).toFixed(1)}×).`,
   `- attachment streaming ≥ 0.7× raw WebCrypto throughput, JS heap growth < 16 MiB for ${a.bigMib} MiB: **${a.pairedRatio >= 0.7 && a.heapMaxGrowth < 16 * 1048576 ? 'met' : 'not met'}** (paired median ${a.pairedRatio.toFixed(2)}×, ${kib(a.heapMaxGrowth)}).`,
+  `- a member log of ${l.n} entries verified in < 20 ms: **${l.ours < 20 ? 'met' : 'not met'}** (${ms(l.ours)}).`,
   `- the unlock page's module (pkg-vault/) ≤ 120 KiB gzipped: **${vault.gz <= 120 * 1024 ? 'met' : 'not met'}** (${kib(vault.gz)}).`,
   '',
   'Reading the figures:',

@@ -240,9 +240,72 @@ async function attachments(mib = 64, wasmMemory) {
     bigMib, heapGrowth, heapMaxGrowth: heapMax - heap0, wasmGrowth, wasmMemory: wasmMemory.buffer.byteLength };
 }
 
+// A member log of 1 000 entries, verified from the start as a new device
+// does (Roster.verify: hash chain, roles, every signature, and the identity
+// statement each create/add carries). Peer: WebCrypto Ed25519 verifying the
+// same number of signatures, all in flight at once.
+async function memberLog(n = 1000, people = 10) {
+  const kdf = bv.newKdfParams();
+  const accounts = [];
+  for (let i = 0; i <= people; i++) {
+    const master = await bv.deriveMasterKey(`bench person ${i}`, kdf);
+    const { account } = bv.register(master, kdf, `acct-${i}`);
+    master.free();
+    account.issueIdentity(`person${i}@example.com`);
+    accounts.push(account);
+  }
+  const [owner] = accounts;
+  const key = bv.VaultKey.generate();
+  const entries = [bv.logGenesis(owner, 'vault-1', key, 1)];
+  let roster = bv.Roster.verify('vault-1', entries, undefined);
+  let signatures = 2;
+  const roles = new Map();
+  for (let i = 1; i < n; i++) {
+    let e;
+    if (i <= people) {
+      e = roster.signAdd(owner, accounts[i].identity, 'write', 1);
+      roles.set(accounts[i].accountId, 'write');
+      signatures += 2;
+    } else {
+      const id = accounts[1 + (i % people)].accountId;
+      const next = roles.get(id) === 'write' ? 'read' : 'write';
+      e = roster.signRole(owner, id, next, 1);
+      roles.set(id, next);
+      signatures += 1;
+    }
+    const after = roster.with(e);
+    roster.free();
+    roster = after;
+    entries.push(e);
+  }
+  roster.free();
+  const ours = await timed(RUNS, () => {
+    bv.Roster.verify('vault-1', entries, undefined).free();
+  });
+  const pair = await crypto.subtle.generateKey({ name: 'Ed25519' }, false, ['sign', 'verify']);
+  const msg = te.encode('x'.repeat(300));
+  const sig = await crypto.subtle.sign({ name: 'Ed25519' }, pair.privateKey, msg);
+  const webcrypto = await timed(RUNS, async () => {
+    const ok = await Promise.all(Array.from({ length: signatures },
+      () => crypto.subtle.verify({ name: 'Ed25519' }, pair.publicKey, sig, msg)));
+    if (!ok.every(Boolean)) throw new Error('Ed25519 verify failed');
+  });
+  for (const a of accounts) a.free();
+  key.free();
+  return { n, signatures, ours, webcrypto };
+}
+
 async function main() {
   const wasm = await init();
   const result = { userAgent: navigator.userAgent, cores: navigator.hardwareConcurrency };
+  // ?only=memberLog runs one section, for a quick look while working on it.
+  const only = new URLSearchParams(location.search).get('only');
+  if (only === 'memberLog') {
+    result.memberLog = await memberLog();
+    log(JSON.stringify(result.memberLog));
+    window.benchResult = result;
+    return;
+  }
   log('PBKDF2…');
   result.pbkdf2 = await pbkdf2();
   log(JSON.stringify(result.pbkdf2));
@@ -252,6 +315,9 @@ async function main() {
   log('attachments…');
   result.attachments = await attachments(64, wasm.memory);
   log(JSON.stringify(result.attachments));
+  log('member log…');
+  result.memberLog = await memberLog();
+  log(JSON.stringify(result.memberLog));
   window.benchResult = result;
   log('done');
 }
