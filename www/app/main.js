@@ -11,7 +11,7 @@
 //   item-editor.js    one item: fields, folder, save, 409, trash
 //   totp-view.js, attachments-view.js, history-view.js   parts of the open item
 //   members-view.js, audit-view.js   sharing and the audit log of a vault
-//   pending-view.js   vaults shared with the person, waiting to be accepted
+//   pending-view.js   vaults shared with the person, waiting to be accepted (entries: pending-entry.js)
 //   account-view.js   fingerprint, master password, export and import
 import { $, run, showError } from './ui.js';
 import { app, hooks } from './app-state.js';

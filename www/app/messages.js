@@ -4,6 +4,7 @@ export const MESSAGES = {
   wrong_login: 'Wrong email or master password.',
   stale: 'This item was changed by someone else.',
   integrity: 'The server sent data that failed its integrity check; nothing was shown.',
+  identity_refused: 'The server sent an identity for your account that is not yours (it failed its integrity check); not logged in.',
   account_exists: 'An account with this email already exists, or the server refused the new one. Log in with that account\'s password instead.',
   rate_limited: 'Too many failed attempts. Wait a few minutes, then try again.',
   session_expired: 'Your session has ended. Unlock again to continue.',

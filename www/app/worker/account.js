@@ -1,5 +1,6 @@
 // Account ops: register, log in, log out, change the master password.
-import { state, AppError, bv, api, ApiError, authed, opened } from './state.js';
+import { state, AppError, bv, api, ApiError, authed } from './state.js';
+import { unlockAccount, ensureIdentity } from './access.js';
 import { randomId } from '../bytes.js';
 
 /**
@@ -32,43 +33,16 @@ export async function deriveAndLogin(email, password, progress) {
       throw e;
     }
     state.token = res.token;
-    const a = res.account || {};
-    // The answer must be the account prelogin named, with the public key
-    // our own private key belongs to; a wrong key means the server returned
-    // keys not made by this password: refuse rather than continue with a
-    // half-open account.
-    if (a.account_id !== pre.account_id) throw new AppError('integrity');
-    state.account = opened(() =>
-      bv.unlock(master, a.wrapped_account_key, a.wrapped_private_key, a.account_id),
-    );
-    opened(() => state.account.checkPublicKey(a.public_key));
+    // The account prelogin named, with the keys this password made
+    // (access.js); then our own identity, refused if it is not ours.
+    state.account = unlockAccount(master, pre, res.account);
+    const a = res.account;
     state.me = { accountId: a.account_id, email: a.email, kdf: a.kdf };
   } finally {
     master.free();
   }
-  await ensureIdentity(res.account);
+  await ensureIdentity(state.account, res.account);
   return { accountId: state.me.accountId, email: state.me.email, fingerprint: state.account.identityFingerprint };
-}
-
-/**
- * Opens our identity (SPEC § Identities), refusing one that is not ours;
- * an account made before identities issues one now and publishes it, once.
- * Every member-log entry we sign needs it.
- */
-async function ensureIdentity(a) {
-  if (a.identity != null || a.wrapped_signing_key != null) {
-    opened(() => state.account.openIdentity(a.identity, a.wrapped_signing_key));
-    return;
-  }
-  const up = state.account.issueIdentity(a.email);
-  try {
-    await authed('PUT', '/accounts/me/identity', { identity: up.identity, wrapped_signing_key: up.wrapped_signing_key });
-  } catch (e) {
-    if (!(e instanceof ApiError && e.status === 409)) throw e;
-    // Another device published one meanwhile: that one is ours now.
-    const me = await authed('GET', '/accounts/me');
-    opened(() => state.account.openIdentity(me.identity, me.wrapped_signing_key));
-  }
 }
 
 export async function registerAccount(email, password, progress) {

@@ -4,8 +4,8 @@
 import { state, bv, ApiError, AppError, authed, envelopeToBlob, decodeJson, opened, vault, item } from './state.js';
 import { utf8, fromUtf8, randomId } from '../bytes.js';
 import { byName } from '../item-kinds.js';
-import { loadVaultList, addToList, logOf, openListed, pinPending, settleAccess, pendingList, unixNow } from './access.js';
-import { logAnchors, saveLogAnchors } from './anchors.js';
+import { loadVaultList, addToList, logOf, gather, decide, forgetPending, pinPending, settleAccess, pendingList, unixNow } from './access.js';
+import { saveLogAnchors } from './anchors.js';
 
 /**
  * A new vault always has a member log: entry 0, signed by us, commits to
@@ -31,54 +31,15 @@ export async function createVault(name) {
   return id;
 }
 
-/** Errors that end the whole sync rather than one vault: no answer, session over, throttled. */
-const fatal = (e) => e instanceof ApiError && (e.status === 0 || e.status === 401 || e.status === 429);
-
 function forgetVaults() {
   for (const v of state.vaults.values()) v.key.free();
-  for (const p of state.pending.values()) p.key.free();
+  forgetPending();
   state.vaults.clear();
   state.rosters.clear();
-  state.pending.clear();
   state.items.clear();
   state.folders.clear();
   state.attachments.clear();
   state.overviews.clear();
-}
-
-/**
- * Decides every listed vault (access.js: verified log, key copy, vault
- * list) and fills state.vaults / state.pending. Returns how many failed and
- * what to settle in the background.
- */
-function openVaults(vaults, logs, anchors) {
-  let failed = 0;
-  const verified = [];
-  const later = { rewrap: [], unlisted: [] };
-  vaults.forEach((v, i) => {
-    let got;
-    try {
-      if (logs[i].error) throw logs[i].error;
-      got = openListed(v, logs[i].entries, anchors.get(v.id));
-    } catch (e) {
-      if (fatal(e)) throw e;
-      failed += 1;
-      return;
-    }
-    if (got.roster) verified.push([v.id, got.roster.anchor()]);
-    if (got.pending) {
-      state.pending.set(v.id, { id: v.id, key: got.key, name: got.name, role: got.role, legacy: got.legacy,
-        addedBy: got.addedBy, pin: 'unknown' });
-      return;
-    }
-    state.vaults.set(v.id, { key: got.key, name: got.name, role: got.role, revision: v.revision, seq: v.seq, legacy: got.legacy });
-    if (got.roster) state.rosters.set(v.id, got.roster);
-    if (got.rewrap) later.rewrap.push(v.id);
-    if (got.addToList) later.unlisted.push(v.id);
-  });
-  // Oldest first, so the vault made first becomes the default if none is set.
-  later.unlisted.sort((a, b) => state.vaults.get(a).seq - state.vaults.get(b).seq);
-  return { failed, verified, later };
 }
 
 /**
@@ -97,17 +58,15 @@ export async function sync({ envelopes = false } = {}) {
   listed.catch(() => {}); // awaited below; not an unhandled rejection meanwhile
   const res = await authed('GET', envelopes ? '/sync' : '/sync?envelopes=false');
   const pre = await early;
-  const [list, anchors, logs] = await Promise.all([
-    listed,
-    logAnchors(res.vaults.map((v) => v.id)),
-    Promise.all(res.vaults.map((v) => pre.logs.get(v.id) || logOf(v.id))),
-  ]);
+  const gathered = await gather(res.vaults, listed, pre.logs);
   forgetVaults();
-  state.list = list;
-  const decided = openVaults(res.vaults, logs, anchors);
-  let failed = decided.failed + (list.broken ? 1 : 0);
-  // Anchors move only after the vault verified; not awaited (a count and a hash).
-  saveLogAnchors(decided.verified);
+  // access.js decides every listed vault: verified log, key copy, vault list.
+  const decided = decide(res.vaults, gathered);
+  for (const { v, got } of decided.accepted) {
+    state.vaults.set(v.id, { key: got.key, name: got.name, role: got.role, revision: v.revision, seq: v.seq, legacy: got.legacy });
+    if (got.roster) state.rosters.set(v.id, got.roster);
+  }
+  let { failed } = decided;
   for (const f of res.folders || []) {
     const v = state.vaults.get(f.vault_id);
     if (!v) continue;
