@@ -12,6 +12,10 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { startServer, ROOT } from './server.mjs';
 import { launch, record, WAIT } from './vault-helpers.mjs';
+import {
+  register, vaultButton, listItem, pendingEntry, toast, expectBanner, dismissBanner, refresh,
+  createVault, openMembers, lookUp, share, myFingerprint, apiPost, forgedIdentity,
+} from './web-steps.mjs';
 
 const bvNode = createRequire(import.meta.url)('../../pkg-node/blindvault.js');
 const SHOTS = join(ROOT, 'docs', 'screenshots');
@@ -50,80 +54,6 @@ async function newPage(who) {
   return p;
 }
 
-async function register(p, who) {
-  await p.getByRole('tab', { name: 'Create account' }).click();
-  await p.locator('#register-email').fill(who.email);
-  await p.locator('#register-password').fill(who.master);
-  await p.locator('#register-password2').fill(who.master);
-  await p.locator('#register-submit').click();
-  await p.locator('#vault-list button', { hasText: 'Personal' }).waitFor({ timeout: WAIT });
-}
-
-const vaultButton = (p, name) => p.locator('#vault-list li.tree-vault > button', { hasText: name });
-const listItem = (p, name) => p.locator('#item-list button', { hasText: name });
-const pendingEntry = (p, name) => p.locator('#pending-list li', { hasText: name });
-
-async function toast(p, text) {
-  await p.locator('#copy-status', { hasText: text }).waitFor({ timeout: WAIT });
-}
-
-async function expectBanner(p, text) {
-  await p.locator('#banner-text', { hasText: text }).waitFor({ state: 'visible', timeout: WAIT });
-}
-
-async function dismissBanner(p) {
-  if (await p.locator('#banner').isVisible()) await p.locator('#banner-close').click();
-}
-
-/** Refresh from the server; resolves once the new listing is on the page. */
-async function refresh(p) {
-  const synced = p.context().waitForEvent('response', (r) => new URL(r.url()).pathname === '/api/v1/sync', { timeout: WAIT });
-  await p.getByRole('button', { name: 'Refresh from server' }).click();
-  await synced;
-  await p.locator('#busy').waitFor({ state: 'hidden', timeout: WAIT });
-}
-
-async function createVault(p, name, item) {
-  await p.getByLabel('New vault name').fill(name);
-  await p.getByRole('button', { name: 'Create vault' }).click();
-  await vaultButton(p, name).click();
-  await p.getByLabel('New item kind').selectOption('login');
-  await p.getByRole('button', { name: 'New item' }).click();
-  await p.getByLabel('Name', { exact: true }).fill(item);
-  await p.locator('#f-password').fill(`${item} password 7731`);
-  await p.locator('#save-item').click();
-  await listItem(p, item).waitFor({ timeout: WAIT });
-  return vaultButton(p, name).getAttribute('data-vault');
-}
-
-async function openMembers(p, vaultName) {
-  await vaultButton(p, vaultName).click();
-  await p.getByRole('button', { name: 'Members' }).click();
-  await p.locator('#members').waitFor({ timeout: WAIT });
-}
-
-async function lookUp(p, email, role = 'write') {
-  await p.getByLabel('Email of the person to share with').fill(email);
-  await p.getByLabel('Their role').selectOption(role);
-  await p.getByRole('button', { name: 'Look up their key' }).click();
-}
-
-async function share(p, vaultName, email, { fresh }) {
-  await openMembers(p, vaultName);
-  await lookUp(p, email);
-  await p.locator('#invite-confirm').waitFor({ timeout: WAIT });
-  if (fresh) await p.getByLabel('I compared every group with them and it matches').check();
-  await p.getByRole('button', { name: 'The fingerprints match: share' }).click();
-  await toast(p, `Shared with ${email}.`);
-}
-
-async function myFingerprint(p) {
-  await p.getByRole('button', { name: 'Account' }).click();
-  const fp = (await p.locator('#my-fingerprint').textContent()).trim();
-  await p.locator('#account-close').click();
-  return fp;
-}
-
 /**
  * Requests since `from` that would change something about this vault, or
  * any member, key copy, log or vault list. The overview snapshot (a cache of
@@ -141,30 +71,13 @@ const accountId = (email) => sql(`SELECT id FROM accounts WHERE email = '${email
 const logRows = (vaultId) => sql(`SELECT n || '|' || hash FROM member_log WHERE vault_id = '${vaultId}' ORDER BY n`);
 const memberRows = (vaultId) => sql(`SELECT account_id || '|' || role || '|' || wrapped_vault_key FROM members WHERE vault_id = '${vaultId}' ORDER BY account_id`);
 
-async function api(path, body, token) {
-  const r = await fetch(`${server.url}/api/v1${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token && { authorization: `Bearer ${token}` }) },
-    body: JSON.stringify(body),
-  });
-  const json = await r.json();
-  assert.ok(r.ok, `${path}: ${r.status} ${JSON.stringify(json)}`);
-  return json;
-}
+const api = (path, body, token) => apiPost(server.url, path, body, token);
 
 /** A session of `who` outside the browser, as a script with the master password would have. */
 async function apiLogin(who) {
   const pre = await api('/accounts/prelogin', { email: who.email });
   const master = await bvNode.deriveMasterKey(who.master, pre.kdf);
   return (await api('/accounts/login', { account_id: pre.account_id, auth_key: master.authKey() })).token;
-}
-
-/** A valid, self-signed identity naming `id` and `email`, made with keys nobody else holds. */
-async function forgedIdentity(id, email) {
-  const params = bvNode.newKdfParams();
-  const master = await bvNode.deriveMasterKey('Forger-Anvil-Shadow-0001', params);
-  const { registration, account } = bvNode.register(master, params, id);
-  return { identity: account.issueIdentity(email).identity, publicKey: registration.public_key };
 }
 
 // ---------- the tests ----------

@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import * as jose from 'jose';
 import { startServer, ROOT } from './server.mjs';
 import { launch, record, scan, heapSampler, WAIT } from './vault-helpers.mjs';
+import { register } from './web-steps.mjs';
 
 const SHOTS = join(ROOT, 'docs', 'screenshots');
 const A = { email: 'grace@example.test', master: 'Cobalt-Harbor-Lantern-7719!' };
@@ -105,15 +106,6 @@ async function newPage(ctx) {
   p.on('pageerror', (e) => consoleErrors.push(String(e)));
   await p.goto(server.url);
   return p;
-}
-
-async function register(p, who) {
-  await p.getByRole('tab', { name: 'Create account' }).click();
-  await p.locator('#register-email').fill(who.email);
-  await p.locator('#register-password').fill(who.master);
-  await p.locator('#register-password2').fill(who.master);
-  await p.locator('#register-submit').click();
-  await p.locator('#vault-list button', { hasText: 'Personal' }).waitFor({ timeout: WAIT });
 }
 
 async function login(p, email, password) {
