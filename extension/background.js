@@ -103,11 +103,24 @@ const popupOps = {
     await touch();
     const origin = typeof tabId === 'number' ? await tabOrigin(tabId) : null;
     const items = vault.listing().map((it) => ({ ...it, here: it.kind === 'login' && matchesOrigin(it.url, origin) }));
-    return { origin, items };
+    return { origin, items, ...vault.pending(), fingerprint: vault.status().fingerprint };
   },
   async sync() {
     if (!(await unlocked())) throw new VaultError('locked');
     await vault.sync();
+    return true;
+  },
+  /** A vault shared with the person: Accept (their sharer's pin checked first) or Decline (hidden until the lock). */
+  async accept({ vaultId }) {
+    if (!(await unlocked())) throw new VaultError('locked');
+    await touch();
+    await vault.accept(String(vaultId));
+    return true;
+  },
+  async decline({ vaultId }) {
+    if (!(await unlocked())) throw new VaultError('locked');
+    await touch();
+    await vault.decline(String(vaultId));
     return true;
   },
   async copy({ itemId, field }) {

@@ -1,6 +1,9 @@
 // The toolbar popup. It holds no key: login, unlock and every decryption run
 // in the service worker (the KDF too, off this page's thread); this page gets
-// progress stages, overviews for the list, and "copied" answers.
+// progress stages, overviews for the list, the pending shares, and "copied"
+// answers.
+import { pendingEntry } from './lib/pending-entry.js';
+
 const $ = (id) => document.getElementById(id);
 const STAGES = { prelogin: [1, 'Asking the server…'], kdf: [2, 'Deriving your key (PBKDF2, 600 000 rounds)…'], login: [3, 'Logging in…'], sync: [4, 'Opening your vaults…'] };
 const ERRORS = {
@@ -12,6 +15,9 @@ const ERRORS = {
   network: 'The server cannot be reached. Check the server URL.',
   rate_limited: 'Too many attempts. Wait a minute and try again.',
   integrity: 'The server sent data that failed its integrity check; not unlocked.',
+  identity_refused: 'The server sent an identity for your account that is not yours (it failed its integrity check); not unlocked.',
+  key_changed: 'The server now shows a different identity for the person who shared this vault than the one this extension pinned. Nothing was accepted. Compare fingerprints with them.',
+  no_such_vault: 'That vault is no longer offered to you.',
   session_expired: 'Your session expired. Unlock again.',
   locked: 'Blindvault locked. Unlock again.',
   clipboard: 'Could not copy to the clipboard.',
@@ -88,6 +94,13 @@ async function showVault() {
   const r = await callRetry('list', { tabId: await activeTab() });
   items = r.items;
   $('site').textContent = r.origin ? `Current site: ${r.origin}` : '';
+  $('my-fingerprint').textContent = r.fingerprint || '';
+  // Vaults or items that failed their checks are left out of the list and never filled.
+  $('integrity').hidden = r.failed === 0;
+  $('integrity').textContent = r.failed === 0 ? ''
+    : `${r.failed} ${r.failed === 1 ? 'vault or item' : 'vaults or items'} failed the integrity check (the server sent data that does not match what your vaults' members signed); not shown and never filled.`;
+  $('pending-list').replaceChildren(...r.pending.map((p) => pendingEntry(p, { device: 'this extension', accept, decline })));
+  $('pending-section').hidden = r.pending.length === 0;
   render();
   $('search').focus();
 }
@@ -127,6 +140,22 @@ function render() {
   if (shown.length === 0) ul.textContent = q ? 'Nothing matches.' : 'No items yet.';
 }
 
+/** An op that changes what the vault shows (refresh, accept, decline), then the list again. */
+async function act(op, args, done) {
+  showError('');
+  $('status').textContent = '';
+  try {
+    await callRetry(op, args);
+    await showVault();
+    $('status').textContent = done;
+  } catch (e) {
+    if (e.code === 'locked') return start();
+    showError(e.code);
+  }
+}
+const accept = (p) => act('accept', { vaultId: p.vaultId }, `You accepted ${p.name}; its logins can be filled now.`);
+const decline = (p) => act('decline', { vaultId: p.vaultId }, `${p.name} is hidden until Blindvault locks.`);
+
 async function copy(itemId, field) {
   showError('');
   try {
@@ -163,6 +192,7 @@ $('login-form').addEventListener('submit', async (e) => {
 });
 
 $('search').addEventListener('input', render);
+$('refresh').addEventListener('click', () => act('sync', {}, 'Refreshed from the server.'));
 $('lock').addEventListener('click', async () => {
   await callRetry('lock');
   $('status').textContent = 'Locked.';

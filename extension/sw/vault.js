@@ -2,22 +2,27 @@
 // vault keys are handles into the WASM module's memory; the session token and
 // opened overviews are plain JS values of this worker. Details (passwords)
 // are opened one item at a time, when they are filled, copied or compared.
+// A worker restart reopens the session copy (session.js).
 //
-// Worker restart (docs/SPEC.md § Browser extension, "Session copy"): at
-// unlock a fresh 256-bit secret S re-wraps the account key with the core's
-// own password-change path (PBKDF2 + the account-key envelope) and seals the
-// token to the account's public key (HPKE). The wrapped copy goes to
-// chrome.storage.session; S goes to the offscreen document's memory only.
+// Which vaults are used is decided as the web vault decides it, by the same
+// module (lib/vault-access.js, copied from www/app/ at build time): each
+// vault's member log verified against this extension's anchor (trust.js),
+// our key copy opened against it, our sealed vault list for what we
+// accepted. A vault that fails is never listed or filled; a pending one
+// (shared with us, not accepted) is offered in the popup, and nothing of it
+// is used until the person accepts it.
 import init, * as bv from '../pkg/blindvault.js';
 import { api, ApiError } from './api.js';
 import { b64uEncode, b64uDecode, randomId, utf8, fromUtf8 } from '../lib/bytes.js';
-import * as offscreen from './offscreen.js';
+import { vaultAccess } from '../lib/vault-access.js';
+import { trustStore } from './trust.js';
+import { writeSessionCopy, readSessionCopy, dropSessionCopy } from './session.js';
 
 export const ready = init({ module_or_path: chrome.runtime.getURL('pkg/blindvault_bg.wasm') });
 ready.catch(() => {}); // reported per call
 
-const SESSION_KEY = 'bvSession';
-const TOKEN_INFO = utf8('blindvault/extension-session/token/v1');
+/** Pending vaults declined until the lock, kept across a worker restart. */
+const DECLINED_KEY = 'bvDeclined';
 
 export class VaultError extends Error {
   constructor(code) {
@@ -31,14 +36,39 @@ const state = {
   email: null,
   token: null,
   account: null,
-  /** vault id -> { key: VaultKey, name, seq } */
+  /** { identity, wrapped_signing_key }: our identity, as opened at login */
+  identity: null,
+  /** this extension's anchors, list version and pins for this server and account */
+  trust: null,
+  /** vault id -> { key: VaultKey, name, seq, role }: the accepted vaults, the only ones used */
   vaults: new Map(),
+  /** vault id -> { id, key, name, role, addedBy, pin }: shared with us, not accepted yet */
+  pending: new Map(),
+  /** pending vault ids the person declined (hidden until the lock) */
+  declined: new Set(),
+  /** { list: VaultList, revision, broken }: our sealed vault list */
+  list: null,
+  /** how many vaults and items failed their checks at the last sync (never listed or filled) */
+  failed: 0,
   /** item id -> server ItemView */
   items: new Map(),
   /** item id -> { envelope, overview } */
   overviews: new Map(),
 };
 let restoring = null;
+
+const access = vaultAccess({
+  bv,
+  authed: (method, path, body) => authed(method, path, body),
+  fail: (code) => new VaultError(code),
+  // No answer, session over (authed has locked already), throttled: the whole sync ends.
+  fatal: (e) => (e instanceof ApiError && (e.status === 0 || e.status === 429))
+    || (e instanceof VaultError && e.code === 'session_expired'),
+  state,
+  get store() {
+    return state.trust;
+  },
+});
 
 export const isUnlocked = () => state.account !== null;
 
@@ -58,7 +88,17 @@ function openJson(fn) {
   }
 }
 
-/** Prelogin, KDF (WebCrypto PBKDF2 via the core), login, unlock, sync. */
+/** The session's facts once the account is open (at login, or from the session copy). */
+function open({ server, email, token, account, identity }) {
+  Object.assign(state, { server, email, token, account, identity, trust: trustStore(server, account.accountId) });
+}
+
+/**
+ * Prelogin, KDF (WebCrypto PBKDF2 via the core), login, then the web
+ * vault's checks (vault-access.js): the account prelogin named, with its
+ * own public key and its own identity (issued and published now if it has
+ * none). Then sync.
+ */
 export async function login(server, email, password, progress) {
   await ready;
   await lock();
@@ -83,77 +123,47 @@ export async function login(server, email, password, progress) {
       if (e instanceof ApiError && e.status === 401) throw new VaultError('wrong_login');
       throw e;
     }
-    const a = res.account;
-    try {
-      account = bv.unlock(master, a.wrapped_account_key, a.wrapped_private_key, a.account_id);
-    } catch {
-      throw new VaultError('integrity');
-    }
+    account = access.unlockAccount(master, pre, res.account);
+  } catch (e) {
+    // A refused account: its token is of no use, so it goes too.
+    if (res) await api(server, 'POST', '/accounts/logout', { token: res.token }).catch(() => {});
+    throw e;
   } finally {
     master.free();
   }
-  Object.assign(state, { server, email, token: res.token, account });
+  open({ server, email, token: res.token, account, identity: null });
+  try {
+    state.identity = await access.ensureIdentity(account, res.account);
+  } catch (e) {
+    await logout();
+    throw e;
+  }
   progress('sync');
   await sync();
   try {
-    await writeSessionCopy(res.account.wrapped_private_key);
+    await writeSessionCopy(bv, state, res.account.wrapped_private_key);
   } catch {
     // Still unlocked; a worker restart will then ask to unlock again.
-    await chrome.storage.session.remove(SESSION_KEY);
+    await dropSessionCopy();
   }
   return status();
 }
 
-async function writeSessionCopy(wrappedPrivateKey) {
-  const secret = b64uEncode(crypto.getRandomValues(new Uint8Array(32)));
-  const params = bv.newKdfParams();
-  const sessionMaster = await bv.deriveMasterKey(secret, params);
-  let change;
-  try {
-    change = state.account.changePassword(sessionMaster, params);
-  } finally {
-    sessionMaster.free();
-  }
-  const accountId = state.account.accountId;
-  const token = bv.hpkeSeal(state.account.publicKey, TOKEN_INFO, utf8(accountId), utf8(state.token));
-  await offscreen.holdSecret(secret);
-  await chrome.storage.session.set({
-    [SESSION_KEY]: {
-      v: 1,
-      server: state.server,
-      email: state.email,
-      accountId,
-      kdf: change.kdf,
-      wrappedAccountKey: change.wrapped_account_key,
-      wrappedPrivateKey,
-      token,
-    },
-  });
-}
-
 /**
- * After a worker restart: reopen the session copy with S from the offscreen
- * document. Any failure (no S, tampered copy, expired token) drops the copy:
- * the person unlocks again, nothing half-open stays.
+ * After a worker restart: reopen the session copy. Any failure (no S,
+ * tampered copy, expired token) drops the copy: the person unlocks again,
+ * nothing half-open stays.
  */
 export function restore() {
   if (state.account || restoring) return restoring || Promise.resolve(isUnlocked());
   restoring = (async () => {
-    const { [SESSION_KEY]: s } = await chrome.storage.session.get(SESSION_KEY);
-    if (!s || s.v !== 1) return false;
     try {
       await ready;
-      const secret = await offscreen.takeSecret();
-      if (!secret) throw new VaultError('no_secret');
-      const master = await bv.deriveMasterKey(secret, s.kdf);
-      let account;
-      try {
-        account = bv.unlock(master, s.wrappedAccountKey, s.wrappedPrivateKey, s.accountId);
-      } finally {
-        master.free();
-      }
-      const token = fromUtf8(account.hpkeOpen(s.token, TOKEN_INFO, utf8(s.accountId)));
-      Object.assign(state, { server: s.server, email: s.email, token, account });
+      const session = await readSessionCopy(bv);
+      if (!session) return false;
+      open(session);
+      const { [DECLINED_KEY]: declined } = await chrome.storage.session.get(DECLINED_KEY);
+      for (const id of Array.isArray(declined) ? declined : []) state.declined.add(id);
       await sync();
       return true;
     } catch {
@@ -166,20 +176,23 @@ export function restore() {
   return restoring;
 }
 
-/** Drops every key, the token, the session copy, S and a copied secret. */
-export async function lock() {
+/** Keys of the last sync, freed before the next one decides again (and at lock). */
+function forgetVaults() {
   for (const v of state.vaults.values()) v.key.free();
-  if (state.account) state.account.free();
-  Object.assign(state, { token: null, account: null });
+  access.forgetPending();
   state.vaults.clear();
   state.items.clear();
   state.overviews.clear();
-  await chrome.storage.session.remove(SESSION_KEY);
-  try {
-    await offscreen.forgetSecret();
-  } catch {
-    // no offscreen document: nothing held there
-  }
+}
+
+/** Drops every key, the token, the session copy, S and a copied secret. */
+export async function lock() {
+  forgetVaults();
+  if (state.account) state.account.free();
+  Object.assign(state, { token: null, account: null, identity: null, trust: null, list: null, failed: 0 });
+  state.declined.clear();
+  await chrome.storage.session.remove(DECLINED_KEY);
+  await dropSessionCopy();
 }
 
 export async function logout() {
@@ -206,25 +219,21 @@ async function authed(method, path, body) {
   }
 }
 
+/**
+ * Full sync. Only the accepted vaults (vault-access.js decides) get their
+ * items opened; what failed is counted for the popup to report.
+ */
 export async function sync() {
+  const listed = access.loadVaultList();
+  listed.catch(() => {}); // awaited in gather(); not an unhandled rejection meanwhile
   const res = await authed('GET', '/sync');
-  for (const v of state.vaults.values()) v.key.free();
-  state.vaults.clear();
-  state.items.clear();
-  state.overviews.clear();
-  for (const v of res.vaults) {
-    let key;
-    try {
-      key = state.account.unwrapVaultKey(v.wrapped_vault_key, v.id);
-    } catch {
-      continue; // never shown (SPEC § Web vault, client rules)
-    }
-    try {
-      const { name } = openJson(() => key.openVaultMeta(v.name, v.id));
-      state.vaults.set(v.id, { key, name, seq: v.seq, role: v.role });
-    } catch {
-      key.free();
-    }
+  const gathered = await access.gather(res.vaults, listed);
+  forgetVaults();
+  const decided = access.decide(res.vaults, gathered);
+  let { failed } = decided;
+  for (const { v, got } of decided.accepted) {
+    if (got.roster) got.roster.free(); // its anchor is saved; this worker signs no entry
+    state.vaults.set(v.id, { key: got.key, name: got.name, seq: v.seq, role: got.role });
   }
   for (const it of res.items) {
     if (it.trashed_at != null || !state.vaults.has(it.vault_id)) continue;
@@ -234,13 +243,38 @@ export async function sync() {
       const overview = openJson(() => bv.openOverview(v.key, it.vault_id, it.id, envelopeToBlob(it.envelope)));
       state.overviews.set(it.id, { envelope: it.envelope, overview });
     } catch {
-      // failed integrity: not listed, never filled
+      failed += 1; // failed integrity: not listed, never filled
     }
   }
+  state.failed = failed;
+  await access.pinPending();
+  access.settleAccess(decided.later);
 }
 
 export function status() {
-  return { unlocked: isUnlocked(), email: state.email, server: state.server };
+  return {
+    unlocked: isUnlocked(),
+    email: state.email,
+    server: state.server,
+    fingerprint: state.account ? state.account.identityFingerprint : null,
+  };
+}
+
+/** The shared vaults waiting for the person, and how many vaults or items failed their checks. */
+export function pending() {
+  return { pending: access.pendingList(), failed: state.failed };
+}
+
+/** Accepts a pending vault (its sharer's pin checked first), then syncs so its logins are used. */
+export async function accept(vaultId) {
+  await access.accept(vaultId);
+  await sync();
+}
+
+/** Hides a pending vault until the lock. */
+export async function decline(vaultId) {
+  access.decline(vaultId);
+  await chrome.storage.session.set({ [DECLINED_KEY]: [...state.declined] });
 }
 
 /** Logins and other items (overview only) for the popup's list. */

@@ -5,18 +5,15 @@
 // order; every wait is for a visible state, never a fixed sleep.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
 import { startServer, ROOT } from './server.mjs';
 import { startSite, startRecordingProxy } from './extension-site.mjs';
+import { launchExtension, clickIcon, values, WAIT } from './extension-helpers.mjs';
 
-const EXT = join(ROOT, 'dist', 'extension');
 const ZIP = join(ROOT, 'dist', 'blindvault-extension.zip');
 const SHOTS = join(ROOT, 'docs', 'screenshots');
-const WAIT = 60_000;
 const EMAIL = 'grace@example.test';
 const MASTER = 'Cobalt-Meridian-Falcon-7731!';
 const SITE_USER = 'grace.hopper.site';
@@ -30,9 +27,8 @@ let server;
 let proxy;
 let siteA;
 let siteB;
+let ext;
 let ctx;
-let userDir;
-let extId;
 let popup;
 let A;
 
@@ -42,50 +38,11 @@ function encodings(s) {
   return [s, encodeURIComponent(s), b64, b64.replace(/=+$/, ''), b.toString('base64url'), b.toString('hex')];
 }
 
-const frameOf = (page, name) => page.frames().find((f) => f.url().startsWith(`chrome-extension://${extId}/frames/${name}.html`));
-
-/** Polls for a condition on the page's frames (their URLs change without an event we could await). */
-async function pollFrames(page, done, what) {
-  for (const deadline = Date.now() + WAIT; Date.now() < deadline; await page.waitForTimeout(100)) {
-    const r = done();
-    if (r) return r;
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
-const waitFrame = (page, name) => pollFrames(page, () => frameOf(page, name), `the ${name} frame`);
-
-async function waitFrameGone(page, name) {
-  await page.waitForFunction(() => !document.querySelector('[data-blindvault-frame]'), null, { timeout: WAIT });
-  await pollFrames(page, () => !frameOf(page, name), `the ${name} frame to go`);
-}
-
-/**
- * Clicks the Blindvault icon drawn over `field` with a real (trusted) mouse
- * click, and waits until the content script has finished with it.
- */
-async function clickIcon(page, frame, field) {
-  const scope = frame || page;
-  await scope.locator('[data-blindvault-icon]').first().waitFor({ state: 'attached', timeout: WAIT });
-  const done = await scope.locator('[data-blindvault-state="done"]').count();
-  const box = await scope.locator(field).boundingBox();
-  await page.mouse.click(box.x + box.width - 12, box.y + box.height / 2);
-  await scope.locator('[data-blindvault-state="done"]').nth(done).waitFor({ state: 'attached', timeout: WAIT });
-}
-
-async function values(scope, ...sel) {
-  return Promise.all(sel.map((s) => scope.locator(s).inputValue()));
-}
-
-async function openPopup() {
-  await popup.goto(`chrome-extension://${extId}/popup.html`);
-  await popup.locator('#login-screen:not([hidden]), #vault-screen:not([hidden])').waitFor({ timeout: WAIT });
-}
-
-async function worker() {
-  const w = ctx.serviceWorkers().find((s) => s.url().startsWith(extId ? `chrome-extension://${extId}/` : 'chrome-extension://'));
-  return w || ctx.waitForEvent('serviceworker', { timeout: WAIT });
-}
+const frameOf = (page, name) => ext.frameOf(page, name);
+const waitFrame = (page, name) => ext.waitFrame(page, name);
+const waitFrameGone = (page, name) => ext.waitFrameGone(page, name);
+const openPopup = () => ext.openPopup();
+const worker = () => ext.worker();
 
 /** What a focused page can paste. */
 async function readClipboard() {
@@ -109,32 +66,21 @@ async function stopWorker() {
 
 describe('browser extension', { timeout: 10 * 60_000 }, () => {
   before(async () => {
-    assert.ok(existsSync(join(EXT, 'manifest.json')) && existsSync(join(EXT, 'pkg', 'blindvault_bg.wasm')),
-      `${EXT} is missing or has no pkg/: run npm run build:extension`);
     mkdirSync(SHOTS, { recursive: true });
     server = await startServer();
     proxy = await startRecordingProxy(server.url);
     siteA = await startSite();
     siteB = await startSite();
     A = `http://login.example.test:${siteA.port}`;
-    userDir = mkdtempSync(join(tmpdir(), 'bv-ext-'));
-    ctx = await chromium.launchPersistentContext(userDir, {
-      executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-      headless: true,
-      args: [`--disable-extensions-except=${EXT}`, `--load-extension=${EXT}`, '--no-sandbox', '--disable-gpu',
-        '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update',
-        '--disable-sync', '--no-first-run', '--host-resolver-rules=MAP *.test 127.0.0.1'],
-    });
-    extId = new URL((await worker()).url()).host;
+    ext = await launchExtension();
+    ({ ctx, popup } = ext);
     await ctx.grantPermissions(['clipboard-read', 'clipboard-write']);
-    popup = await ctx.newPage();
   });
 
   after(async () => {
-    await ctx?.close();
+    await ext?.close();
     await Promise.all([proxy?.close(), siteA?.close(), siteB?.close()]);
     await server?.stop();
-    if (userDir) rmSync(userDir, { recursive: true, force: true });
   });
 
   it('packs a zip with the manifest and the WASM core', () => {
@@ -218,7 +164,7 @@ describe('browser extension', { timeout: 10 * 60_000 }, () => {
     const page = await ctx.newPage();
     await page.goto(`${A}/login`);
     const tabId = await (await worker()).evaluate(async (u) => (await chrome.tabs.query({})).find((t) => (t.url || '').startsWith(`${u}/`)).id, A);
-    await popup.goto(`chrome-extension://${extId}/popup.html?tab=${tabId}`);
+    await popup.goto(`chrome-extension://${ext.extId}/popup.html?tab=${tabId}`);
     await popup.locator('#items li').nth(1).waitFor({ timeout: WAIT });
     assert.match(await popup.locator('#items li').first().textContent(), /Example Site Login/);
     assert.match(await popup.locator('#site').textContent(), new RegExp(`login.example.test:${siteA.port}`));
@@ -347,10 +293,16 @@ describe('browser extension', { timeout: 10 * 60_000 }, () => {
     await waitFrameGone(page, 'choose');
     assert.deepEqual(await values(page, '#f-user', '#f-pass'), [SITE_USER2, PW3]);
     await page.close();
-    // What storage holds: local has settings only; the session copy has no plaintext secret.
+    // What storage holds: local has settings and what this extension verified
+    // (log anchors, the vault-list version, pins: public data); the session
+    // copy has no plaintext secret.
     const w = await worker();
     const stored = await w.evaluate(async () => ({ local: await chrome.storage.local.get(null), session: await chrome.storage.session.get(null) }));
-    assert.deepEqual(Object.keys(stored.local).sort(), ['email', 'idleMinutes', 'lockOnClose', 'server'].filter((k) => k in stored.local).sort());
+    const trust = Object.keys(stored.local).filter((k) => /^bv(Log|List|Pin) /.test(k));
+    assert.ok(trust.some((k) => k.startsWith('bvLog ')), 'the Personal vault\'s log anchor is kept');
+    assert.deepEqual(Object.keys(stored.local).filter((k) => !trust.includes(k)).sort(),
+      ['email', 'idleMinutes', 'lockOnClose', 'server'].filter((k) => k in stored.local).sort());
+    for (const k of trust.filter((t) => t.startsWith('bvLog '))) assert.deepEqual(Object.keys(stored.local[k]).sort(), ['head', 'len']);
     assert.ok(stored.session.bvSession, 'a session copy exists while unlocked');
     const dump = JSON.stringify(stored);
     for (const s of [MASTER, PW1, PW2, PW3, HTTPS_ITEM.password]) for (const e of encodings(s)) assert.ok(!dump.includes(e), 'no secret in storage');
