@@ -113,7 +113,15 @@ async function saveAndWait(name) {
 async function saveUpdate(p = page) {
   const before = Number(await p.locator('#item-form').getAttribute('data-revision'));
   await p.locator('#save-item').click();
-  await p.waitForFunction((b) => Number(document.getElementById('item-form').dataset.revision) > b, before, { timeout: WAIT });
+  try {
+    await p.waitForFunction((b) => Number(document.getElementById('item-form').dataset.revision) > b, before, { timeout: WAIT });
+  } catch (e) {
+    // Say what the page said instead of only "timed out".
+    const now = await p.locator('#item-form').getAttribute('data-revision');
+    const shown = await p.evaluate(() => ['banner-text', 'copy-status']
+      .map((id) => document.getElementById(id)?.textContent.trim()).join(' | '));
+    throw new Error(`the save did not land (form at revision ${before}, now ${now}); the page shows: ${shown}`, { cause: e });
+  }
 }
 
 async function newItem(kind) {
@@ -332,6 +340,9 @@ describe('web vault', { concurrency: false }, () => {
     assert.equal(await page.locator('#item-list button', { hasText: FUTURE.name }).count(), 0);
     await page.getByRole('button', { name: 'Refresh from server' }).click();
     await page.locator('#item-list button', { hasText: FUTURE.name }).click({ timeout: WAIT });
+    // The click returns before the item is decrypted (its envelope may still
+    // be fetched): filling now would type into the previous item's form.
+    await page.locator('#item-title', { hasText: FUTURE.name }).waitFor({ timeout: WAIT });
     await page.locator('#f-username').fill('second.user');
     await saveUpdate();
     await call('sync', {});
