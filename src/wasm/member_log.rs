@@ -18,7 +18,7 @@ const TS_TYPES: &'static str = r#"
 /** What a device remembers of a member log it verified. */
 export interface LogAnchor { len: number; head: string }
 /** A verified identity: public data. */
-export interface IdentityInfo { accountId: string; email: string; fingerprint: string; identity: string }
+export interface IdentityInfo { accountId: string; email: string; fingerprint: string; identity: string; x25519: string }
 export interface RosterMember extends IdentityInfo { role: "read" | "write" | "admin" | "owner"; addedBy: IdentityInfo }
 export interface VaultListData { version: number; default?: string; vaults: string[] }
 "#;
@@ -33,6 +33,8 @@ fn identity_info(i: &Identity) -> Object {
     set(&o, "email", i.email());
     set(&o, "fingerprint", i.fingerprint());
     set(&o, "identity", i.as_str());
+    // What lookups and pins made before identities compare against.
+    set(&o, "x25519", &crate::encoding::b64u_encode(i.x25519()));
     o
 }
 

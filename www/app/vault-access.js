@@ -13,34 +13,22 @@
 // caller hands it the core, its request function, its session and where it
 // keeps what this device verified (IndexedDB in the web vault,
 // chrome.storage.local in the extension).
-import { b64uDecode, fromUtf8 } from './bytes.js';
+import { fromUtf8 } from './bytes.js';
 
 const ROLES = ['read', 'write', 'admin', 'owner'];
 const LIST_ATTEMPTS = 3;
 
-/**
- * The identity statement's X25519 key (base64url). Only called on
- * statements the core has verified, so the body is the canonical JSON.
- */
-export function x25519Of(identity) {
-  try {
-    return JSON.parse(fromUtf8(b64uDecode(identity.split('.')[1]))).x25519;
-  } catch {
-    return undefined;
-  }
-}
-
 const isStatement = (pin) => typeof pin === 'string' && pin.startsWith('bv1-id.');
 
 /**
- * How a stored pin relates to an identity: 'match', 'changed', or 'new'
- * (none). Pins made before identities hold a bare X25519 key and still
- * count for that key.
+ * How a stored pin relates to a verified identity `{identity, x25519}` (the
+ * core's IdentityInfo): 'match', 'changed', or 'new' (none). Pins made
+ * before identities hold a bare X25519 key and still count for that key.
  */
-function compare(pin, identity) {
+function compare(pin, m) {
   if (pin === undefined) return 'new';
-  if (isStatement(pin)) return pin === identity ? 'match' : 'changed';
-  return pin === x25519Of(identity) ? 'match' : 'changed';
+  if (isStatement(pin)) return pin === m.identity ? 'match' : 'changed';
+  return pin === m.x25519 ? 'match' : 'changed';
 }
 
 /**
@@ -123,7 +111,7 @@ export function vaultAccess(ctx) {
   // ---------- pins (SPEC § Fingerprints, § Identities) ----------
 
   /**
-   * The pin state of each `{accountId, identity}` (verified statements):
+   * The pin state of each verified identity (the core's IdentityInfo):
    * 'self' for our own account, else as compare(). An old bare-key pin that
    * matches is upgraded to the statement here, so it is checked in full from
    * now on.
@@ -132,10 +120,10 @@ export function vaultAccess(ctx) {
     const others = members.filter((m) => m.accountId !== me());
     const stored = others.length === 0 ? [] : await store().pins(others.map((m) => m.accountId));
     const byId = new Map(others.map((m, i) => [m.accountId, stored[i]]));
-    const upgrade = others.filter((m) => compare(byId.get(m.accountId), m.identity) === 'match'
+    const upgrade = others.filter((m) => compare(byId.get(m.accountId), m) === 'match'
       && !isStatement(byId.get(m.accountId)));
     if (upgrade.length) await pin(upgrade);
-    return members.map((m) => (m.accountId === me() ? 'self' : compare(byId.get(m.accountId), m.identity)));
+    return members.map((m) => (m.accountId === me() ? 'self' : compare(byId.get(m.accountId), m)));
   }
 
   /** Pins these identities (callers have checked none of them conflicts with a pin). */

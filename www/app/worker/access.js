@@ -7,8 +7,6 @@ import { logAnchors, saveLogAnchors, listVersion, saveListVersion } from './anch
 import { storedPins, savePins } from './pins.js';
 import { vaultAccess } from '../vault-access.js';
 
-export { x25519Of } from '../vault-access.js';
-
 export const unixNow = () => Math.floor(Date.now() / 1000);
 
 /** Errors that end the whole sync rather than one vault: no answer, session over, throttled. */

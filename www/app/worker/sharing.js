@@ -7,7 +7,7 @@
 // against its hash chain.
 import { state, AppError, bv, ApiError, authed, opened, envelopeToBlob, blobToEnvelope, vault } from './state.js';
 import { sync, listing } from './sync.js';
-import { fetchLog, adoptRoster, unixNow, pinStates, pin, x25519Of } from './access.js';
+import { fetchLog, adoptRoster, unixNow, pinStates, pin } from './access.js';
 import { b64uDecode, utf8 } from '../bytes.js';
 
 const ATTEMPTS = 3;
@@ -201,7 +201,7 @@ export async function lookup({ email, vaultId }) {
   if (res.identity == null) throw new AppError('no_identity');
   const info = opened(() => bv.parseIdentity(res.identity));
   if (info.accountId !== res.account_id || info.email !== normalEmail(email)
-    || x25519Of(info.identity) !== res.public_key) {
+    || info.x25519 !== res.public_key) {
     throw new AppError('integrity');
   }
   const [pinState] = await pinStates([info]);
