@@ -34,7 +34,7 @@ fn identity_info(i: &Identity) -> Object {
     set(&o, "fingerprint", i.fingerprint());
     set(&o, "identity", i.as_str());
     // What lookups and pins made before identities compare against.
-    set(&o, "x25519", &crate::encoding::b64u_encode(i.x25519()));
+    set(&o, "x25519", crate::encoding::b64u_encode(i.x25519()));
     o
 }
 
