@@ -1,5 +1,5 @@
-// What this extension verified before (SPEC § Browser extension, "What
-// this extension remembers"), per server and account, in
+// What this extension verified before (SPEC § Browser extension, "Where
+// keys live"), per server and account, in
 // chrome.storage.local where the server cannot write:
 //   "bvLog <server> <account> <vault>"   -> {len, head} of the vault's member log
 //   "bvList <server> <account>"          -> the highest vault-list version seen

@@ -1,4 +1,4 @@
-//! What this machine verified before (SPEC § Member log, "Clients remember"):
+//! What this machine verified before (SPEC § Member log, § Vault list):
 //! per account (or service token), the highest vault-list version seen and,
 //! per vault, the length and head of the member log last verified. A server
 //! that later serves a shorter or rewritten log, drops a vault's log, or an
