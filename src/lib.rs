@@ -31,6 +31,8 @@ pub mod sharing;
 #[cfg(feature = "strength")]
 pub mod strength;
 mod strict_json;
+#[cfg(feature = "transfer")]
+pub mod transfer;
 pub mod vault_list;
 
 #[cfg(target_arch = "wasm32")]
