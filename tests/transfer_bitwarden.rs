@@ -203,7 +203,7 @@ fn unknown_types_and_odd_items_are_reported_not_fatal() {
     );
     assert_eq!(p.notes.len(), 2, "{:?}", p.notes);
     assert!(p.notes[0].contains("\"future\""));
-    assert!(p.notes[1].starts_with("item 2"));
+    assert!(p.notes[1].starts_with("Item 2"));
 }
 
 #[test]

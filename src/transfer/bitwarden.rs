@@ -65,7 +65,7 @@ pub fn parse(text: &str) -> Result<Parsed, TransferError> {
     for (n, item) in items.iter().enumerate() {
         let Some(item) = item.as_object() else {
             out.notes
-                .push(format!("item {}: not an object, not imported.", n + 1));
+                .push(format!("Item {}: not an object, not imported.", n + 1));
             continue;
         };
         let name = text_of(item.get("name"))
@@ -96,7 +96,7 @@ pub fn parse(text: &str) -> Result<Parsed, TransferError> {
     }
     if with_history > 0 {
         out.notes.push(format!(
-            "the password history of {with_history} item(s) (their previous passwords) was not imported."
+            "The password history of {with_history} item(s) (their previous passwords) was not imported."
         ));
     }
     Ok(out)

@@ -139,7 +139,7 @@ pub fn parse(text: &str) -> Result<Parsed, TransferError> {
             Some("note") => false,
             Some(other) => {
                 out.notes.push(format!(
-                    "row {line} ({name:?}): type {other:?} is not one this client knows, imported as a {}.",
+                    "Row {line} ({name:?}): type {other:?} is not one this client knows, imported as a {}.",
                     if login { "login" } else { "note" }
                 ));
                 login
@@ -147,7 +147,7 @@ pub fn parse(text: &str) -> Result<Parsed, TransferError> {
         };
         if !as_login && kind.as_deref() == Some("note") && login {
             out.notes.push(format!(
-                "row {line} ({name:?}): a note with login columns, kept as custom fields."
+                "Row {line} ({name:?}): a note with login columns, kept as custom fields."
             ));
             for (label, c) in [
                 ("url", c.url),
@@ -194,7 +194,7 @@ pub fn parse(text: &str) -> Result<Parsed, TransferError> {
     if bookkeeping_used {
         let names: Vec<&str> = bookkeeping.iter().map(|&i| header[i].as_str()).collect();
         out.notes.push(format!(
-            "the columns {} are the exporting manager's bookkeeping and were not imported.",
+            "The columns {} are the exporting manager's bookkeeping and were not imported.",
             names.join(", ")
         ));
     }

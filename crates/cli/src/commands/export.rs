@@ -5,26 +5,23 @@
 //! (PBES2-HS512+A256KW / A256GCM, any JOSE library opens it). The export
 //! password comes from `BV_EXPORT_PASSWORD` or a prompt (typed twice), and
 //! must differ from the master password. Attachments are not exported: their
-//! keys live under item keys that an import does not keep.
+//! keys live under item keys that an import does not keep. The document is
+//! built and sealed by the core (`blindvault::transfer::export_file`), the
+//! same code the web vault's export runs.
 
 use super::{folders, vaults, Ctx};
 use crate::exit::{CliError, CliResult};
 use crate::password::read_export_password;
-use blindvault::password_envelope::seal_with_password;
+use blindvault::transfer::{ExportDocument, ExportFolder, ExportItem, ExportVault};
 use serde_json::{json, Map, Value};
 use std::io::Write;
 use std::path::Path;
-
-pub const FORMAT: &str = "blindvault-export";
-pub const VERSION: u64 = 1;
 
 pub fn run(ctx: &Ctx, out: &Path) -> CliResult<()> {
     let (client, keyring) = ctx.open()?;
     keyring.account()?;
     let mut synced = vaults::sync(&client, &keyring)?;
-    let mut vaults_json = Vec::new();
-    let mut count = 0usize;
-    let mut dropped_attachments = 0usize;
+    let mut export_vaults = Vec::new();
     for vi in 0..synced.vaults.len() {
         let fs = folders::open_all(&mut synced, vi);
         let vault = &synced.vaults[vi];
@@ -50,22 +47,25 @@ pub fn run(ctx: &Ctx, out: &Path) -> CliResult<()> {
                 &vault.key, &vault.id, &view.id, &blob,
             ));
             match (ov, det) {
-                (Ok(ov), Ok(mut det)) => {
-                    if det.remove("attachments").is_some() {
-                        dropped_attachments += 1;
-                    }
-                    items.push(json!({"overview": ov, "details": det,
-                                      "trashed": view.trashed_at.is_some()}));
-                    count += 1;
-                }
+                (Ok(overview), Ok(details)) => items.push(ExportItem {
+                    overview,
+                    details,
+                    trashed: view.trashed_at.is_some(),
+                }),
                 (Err(e), _) | (_, Err(e)) => synced.failures.push(format!("item {}: {e}", view.id)),
             }
         }
-        vaults_json.push(json!({
-            "name": vault.name,
-            "folders": fs.iter().map(|f| json!({"id": f.id, "name": f.name})).collect::<Vec<_>>(),
-            "items": items,
-        }));
+        export_vaults.push(ExportVault {
+            name: vault.name.clone(),
+            folders: fs
+                .iter()
+                .map(|f| ExportFolder {
+                    id: f.id.clone(),
+                    name: f.name.clone(),
+                })
+                .collect(),
+            items,
+        });
     }
     // An export that silently lacks items would be a bad backup.
     if !synced.failures.is_empty() {
@@ -75,13 +75,12 @@ pub fn run(ctx: &Ctx, out: &Path) -> CliResult<()> {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0);
-    let plain = zeroize::Zeroizing::new(
-        json!({"format": FORMAT, "version": VERSION, "exported_at": now, "vaults": vaults_json})
-            .to_string(),
-    );
+    let (doc, dropped_attachments) = ExportDocument::new(now, export_vaults);
+    let count = doc.item_count();
     let password = read_export_password(true)?;
-    let jwe = seal_with_password(plain.as_bytes(), password.expose_secret())
-        .map_err(|e| crate::exit::core(&e))?;
+    let jwe = doc
+        .seal(password.expose_secret())
+        .map_err(|e| CliError::other(e.to_string()))?;
     write_new(out, jwe.as_bytes())?;
     ctx.out.show(
         || {

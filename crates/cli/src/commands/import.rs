@@ -1,9 +1,12 @@
 //! `bv import FILE [--format blindvault|bitwarden-json|csv] [--vault V]`.
 //!
-//! Every format is first turned into the same list of (vault, folder,
-//! overview, details, trashed) records, then written with new ids. A bv
-//! export keeps its vault names (vaults are created when missing); the
-//! other formats go to `--vault` (default "Imported", created if missing).
+//! Every format is read by the core (`blindvault::transfer`, the same code
+//! the web vault runs) into (folder, overview, details, trashed) records,
+//! then written here with new ids. A bv export keeps its vault names
+//! (vaults are created when missing); the other formats go to `--vault`
+//! (default "Imported", created if missing). What the core converted or left
+//! out (a Bitwarden card kept as a note, a passkey, ...) is printed after
+//! the count.
 
 use super::item::{create_item, Payload};
 use super::{folders, vaults, Ctx};
@@ -12,8 +15,8 @@ use crate::exit::{CliError, CliResult};
 use crate::keys::{self, seal_vault_name};
 use crate::password::read_export_password;
 use blindvault::keys::SymmetricKey;
-use blindvault::password_envelope::open_with_password;
-use serde_json::{json, Map, Value};
+use blindvault::transfer::{self, ExportDocument, ImportRecord, TransferError};
+use serde_json::{json, Value};
 use std::path::Path;
 
 /// One item to create.
@@ -29,19 +32,28 @@ pub fn run(ctx: &Ctx, file: &Path, format: ImportFormat, vault: Option<&str>) ->
     let text = std::fs::read_to_string(file)
         .map_err(|e| CliError::other(format!("cannot read {}: {e}", file.display())))?;
     let target = vault.unwrap_or("Imported");
-    let (records, skipped) = match format {
+    let (records, notes) = match format {
         ImportFormat::Blindvault => {
             let password = read_export_password(false)?;
-            let plain = open_with_password(text.trim(), password.expose_secret()).map_err(|e| {
-                CliError::new(
+            let doc = ExportDocument::open(&text, password.expose_secret()).map_err(|e| match e {
+                TransferError::Envelope(e) => CliError::new(
                     crate::exit::Kind::Auth,
                     format!("cannot open the export ({e}): wrong export password, or the file was changed"),
-                )
+                ),
+                e => CliError::other(format!("the export file is not valid: {e}")),
             })?;
-            (from_blindvault(plain.expose_secret())?, Vec::new())
+            let records = doc
+                .into_records()
+                .into_iter()
+                .flat_map(|v| {
+                    let name = v.name;
+                    v.records.into_iter().map(move |r| record(&name, r))
+                })
+                .collect();
+            (records, Vec::new())
         }
-        ImportFormat::BitwardenJson => super::import_formats::bitwarden_json(&text, target)?,
-        ImportFormat::Csv => super::import_formats::csv(&text, target)?,
+        ImportFormat::BitwardenJson => parsed(transfer::bitwarden::parse(&text), target)?,
+        ImportFormat::Csv => parsed(transfer::csv::parse(&text), target)?,
     };
     let (client, keyring) = ctx.open()?;
     let account = keyring.account()?;
@@ -86,16 +98,13 @@ pub fn run(ctx: &Ctx, file: &Path, format: ImportFormat, vault: Option<&str>) ->
     ctx.out.show(
         || {
             let mut s = format!("Imported {imported} items.");
-            if !skipped.is_empty() {
-                s.push_str(&format!(
-                    " Skipped {}: {}.",
-                    skipped.len(),
-                    skipped.join("; ")
-                ));
+            for n in &notes {
+                s.push_str("\n  ");
+                s.push_str(n);
             }
             s
         },
-        || json!({"imported": imported, "skipped": skipped}),
+        || json!({"imported": imported, "notes": notes}),
     );
     Ok(())
 }
@@ -115,71 +124,29 @@ fn create_vault(
     client.post_unit("/vaults", Some(&body))
 }
 
-/// The export JSON of SPEC § Web vault, Export file.
-fn from_blindvault(plain: &[u8]) -> CliResult<Vec<Record>> {
-    let bad = |what: &str| CliError::other(format!("the export file is not valid: {what}"));
-    let doc: Map<String, Value> =
-        serde_json::from_slice(plain).map_err(|_| bad("not a JSON object"))?;
-    if doc.get("format").and_then(Value::as_str) != Some(super::export::FORMAT) {
-        return Err(bad("unknown format"));
+/// A core record, into `vault`.
+fn record(vault: &str, r: ImportRecord) -> Record {
+    Record {
+        vault: vault.to_owned(),
+        folder: r.folder.unwrap_or_default(),
+        overview: r.overview,
+        details: r.details,
+        trashed: r.trashed,
     }
-    if doc.get("version").and_then(Value::as_u64) != Some(super::export::VERSION) {
-        return Err(bad("unknown version"));
-    }
-    let mut out = Vec::new();
-    for v in doc
-        .get("vaults")
-        .and_then(Value::as_array)
-        .ok_or_else(|| bad("no vaults"))?
-    {
-        let name = v
-            .get("name")
-            .and_then(Value::as_str)
-            .ok_or_else(|| bad("vault name"))?;
-        let folder_names: Map<String, Value> = v
-            .get("folders")
-            .and_then(Value::as_array)
-            .map(|fs| {
-                fs.iter()
-                    .filter_map(|f| {
-                        Some((
-                            f.get("id")?.as_str()?.to_owned(),
-                            Value::String(f.get("name")?.as_str()?.to_owned()),
-                        ))
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        for i in v
-            .get("items")
-            .and_then(Value::as_array)
-            .ok_or_else(|| bad("items"))?
-        {
-            let overview = i
-                .get("overview")
-                .and_then(Value::as_object)
-                .ok_or_else(|| bad("item overview"))?
-                .clone();
-            let details = i
-                .get("details")
-                .and_then(Value::as_object)
-                .cloned()
-                .unwrap_or_default();
-            let folder = overview
-                .get("folder")
-                .and_then(Value::as_str)
-                .and_then(|id| folder_names.get(id))
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .to_owned();
-            out.push(Record {
-                vault: name.to_owned(),
-                folder,
-                overview,
-                details,
-                trashed: i.get("trashed").and_then(Value::as_bool).unwrap_or(false),
-            });
-        }
-    }
-    Ok(out)
+}
+
+/// Another manager's file, read by the core, into the `--vault` target.
+fn parsed(
+    p: Result<transfer::Parsed, TransferError>,
+    target: &str,
+) -> CliResult<(Vec<Record>, Vec<String>)> {
+    let p = p.map_err(|e| match e {
+        // Re-exporting is the fix, so it is a usage error, as before.
+        TransferError::EncryptedBitwarden => CliError::usage(e.to_string()),
+        e => CliError::other(e.to_string()),
+    })?;
+    Ok((
+        p.records.into_iter().map(|r| record(target, r)).collect(),
+        p.notes,
+    ))
 }

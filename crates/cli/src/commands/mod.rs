@@ -8,7 +8,6 @@ pub(crate) mod folders;
 mod generate;
 mod history;
 mod import;
-mod import_formats;
 pub(crate) mod item;
 mod members;
 mod rotate;
