@@ -137,7 +137,22 @@ fn maps_every_item_type_with_folders_and_custom_fields() {
             .unwrap_or_else(|| panic!("{label}"))
             .clone()
     };
-    assert_eq!(custom.len(), 6);
+    let labels: Vec<&str> = custom
+        .iter()
+        .map(|c| c["label"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        labels,
+        [
+            "cardholderName",
+            "brand",
+            "number",
+            "expMonth",
+            "expYear",
+            "code"
+        ],
+        "in Bitwarden's order"
+    );
     assert_eq!(
         field("number"),
         json!({"label": "number", "value": "4111111111111111", "secret": true})

@@ -27,8 +27,37 @@ const SSH_KEY: u64 = 5;
 /// Bitwarden custom field type 1 is "hidden" (0 text, 2 boolean, 3 linked).
 const FIELD_HIDDEN: u64 = 1;
 
-/// Card and identity members kept as secret custom fields.
+/// Card and identity members in the order Bitwarden shows them, and those
+/// kept as secret custom fields.
+const CARD_ORDER: &[&str] = &[
+    "cardholderName",
+    "brand",
+    "number",
+    "expMonth",
+    "expYear",
+    "code",
+];
 const CARD_SECRETS: &[&str] = &["number", "code"];
+const IDENTITY_ORDER: &[&str] = &[
+    "title",
+    "firstName",
+    "middleName",
+    "lastName",
+    "username",
+    "company",
+    "ssn",
+    "passportNumber",
+    "licenseNumber",
+    "email",
+    "phone",
+    "address1",
+    "address2",
+    "address3",
+    "city",
+    "state",
+    "postalCode",
+    "country",
+];
 const IDENTITY_SECRETS: &[&str] = &["ssn", "passportNumber", "licenseNumber"];
 
 /// Parses the text of a Bitwarden JSON export.
@@ -166,12 +195,12 @@ fn convert(
             )
         }
         Some(t @ (CARD | IDENTITY)) => {
-            let (member, secrets, what) = if t == CARD {
-                ("card", CARD_SECRETS, "a card")
+            let (member, order, secrets, what) = if t == CARD {
+                ("card", CARD_ORDER, CARD_SECRETS, "a card")
             } else {
-                ("identity", IDENTITY_SECRETS, "an identity")
+                ("identity", IDENTITY_ORDER, IDENTITY_SECRETS, "an identity")
             };
-            let mut kept: Vec<_> = members(item.get(member), secrets);
+            let mut kept: Vec<_> = members(item.get(member), order, secrets);
             kept.append(&mut custom);
             custom = kept;
             notes.push(format!(
@@ -219,20 +248,23 @@ fn fields(v: Option<&Value>) -> Vec<Value> {
         .unwrap_or_default()
 }
 
-/// Every non-empty text member of a card or identity, as custom fields.
-fn members(v: Option<&Value>, secrets: &[&str]) -> Vec<Value> {
-    v.and_then(Value::as_object)
-        .map(|m| {
-            m.iter()
-                .filter_map(|(k, v)| {
-                    let value = text_of(Some(v)).filter(|s| !s.is_empty())?;
-                    Some(custom_field(
-                        k.clone(),
-                        value,
-                        secrets.contains(&k.as_str()),
-                    ))
-                })
-                .collect()
+/// Every non-empty text member of a card or identity, as custom fields: the
+/// members Bitwarden shows, in its order, then any others.
+fn members(v: Option<&Value>, order: &[&str], secrets: &[&str]) -> Vec<Value> {
+    let Some(m) = v.and_then(Value::as_object) else {
+        return Vec::new();
+    };
+    let known = order.iter().filter_map(|k| m.get_key_value(*k));
+    let rest = m.iter().filter(|(k, _)| !order.contains(&k.as_str()));
+    known
+        .chain(rest)
+        .filter_map(|(k, v)| {
+            let value = text_of(Some(v)).filter(|s| !s.is_empty())?;
+            Some(custom_field(
+                k.clone(),
+                value,
+                secrets.contains(&k.as_str()),
+            ))
         })
-        .unwrap_or_default()
+        .collect()
 }
