@@ -27,6 +27,7 @@ pub mod overview_snapshot;
 pub mod password_envelope;
 pub mod random;
 pub mod secret;
+pub mod share_link;
 pub mod sharing;
 #[cfg(feature = "strength")]
 pub mod strength;
