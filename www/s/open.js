@@ -1,12 +1,11 @@
 // The open page (/s/#…): reveals a share, deletes one early, or answers a
 // secret request. The fragment never leaves the browser; the API is called
 // only after a click (link unfurlers load pages but do not click).
+// Every rule of the format (links, metadata, framing, limits, the request's
+// HPKE binding) is the core's (src/share_link, docs/SPEC.md § Sharing pages).
 import { ready } from '/share/core.js';
 import { call, ShareApiError } from '/share/api.js';
-import { b64uDecode, utf8, fromUtf8 } from '/app/bytes.js';
-import {
-  parseFragment, decodePlain, encodePlain, concat, limitsMatch, requestInfo, MAX_TEXT_BYTES,
-} from '/share/format.js';
+import { fromUtf8 } from '/app/bytes.js';
 
 const $ = (id) => document.getElementById(id);
 const SECTIONS = ['loading', 'bad-link', 'reveal', 'gone', 'broken', 'passphrase', 'secret', 'delete', 'answer'];
@@ -14,23 +13,18 @@ function show(id) {
   for (const s of SECTIONS) $(s).hidden = s !== id;
 }
 
-const link = parseFragment(location.hash.slice(1));
+const fragment = location.hash.slice(1);
 // Drop the key from the address bar and history; the page keeps it in memory.
 history.replaceState(null, '', location.pathname);
+/** The parsed fragment (a core `ShareFragment`), or undefined for a bad link. */
+let link;
 
 function fmtTime(secs) {
   return new Date(secs * 1000).toLocaleString();
 }
 
 async function reveal() {
-  const bv = await ready;
-  let key;
-  try {
-    key = bv.ShareKey.fromFragment(link.key);
-  } catch {
-    show('bad-link');
-    return;
-  }
+  const key = link.shareKey();
   $('reveal-btn').disabled = true;
   $('reveal-status').textContent = 'Fetching…';
   let opened;
@@ -46,43 +40,43 @@ async function reveal() {
     $('reveal-status').textContent = 'The server could not be reached; nothing was used up. Try again.';
     return;
   }
-  let plain;
+  let payload;
   try {
-    const dec = key.decryptor();
-    const ct = b64uDecode(opened.ciphertext);
-    plain = concat([dec.push(ct), dec.finish()]);
-    dec.free();
+    // Decrypts, authenticates and parses (src/share_link): any failure is one page.
+    payload = key.openPayload(opened.ciphertext);
   } catch {
     show('broken');
     return;
   } finally {
     key.free();
   }
-  let parsed;
-  try {
-    parsed = decodePlain(plain);
-  } catch {
-    show('broken');
-    return;
-  }
-  const { meta, body } = parsed;
-  $('limits').textContent = `The sender allowed ${meta.max_views} view${meta.max_views === 1 ? '' : 's'} `
-    + `until ${fmtTime(meta.expires_at)}. Views left: ${opened.views_left}.`;
-  if (!limitsMatch(meta, opened)) {
+  const meta = { kind: payload.kind, name: payload.name };
+  const views = payload.maxViews;
+  $('limits').textContent = `The sender allowed ${views} view${views === 1 ? '' : 's'} `
+    + `until ${fmtTime(payload.expiresAt)}. Views left: ${opened.views_left}.`;
+  if (!payload.limitsMatch(opened.views_left, opened.expires_at)) {
     $('limits-warning').hidden = false;
     $('limits-warning').textContent = 'Warning: the server reports more views or a later expiry than the sender chose. '
       + 'The secret itself is intact, but the server did not keep to the sender\'s limits.';
   }
-  if (meta.passphrase) {
-    askPassphrase(bv, meta, body);
+  if (payload.passphrase) {
+    askPassphrase(payload, meta);
   } else {
-    showSecret(meta, body);
+    let content;
+    try {
+      content = payload.content();
+    } catch {
+      show('broken');
+      return;
+    } finally {
+      payload.free();
+    }
+    showSecret(meta, content);
   }
 }
 
-function askPassphrase(bv, meta, body) {
+function askPassphrase(payload, meta) {
   show('passphrase');
-  const jwe = fromUtf8(body);
   $('passphrase-input').focus();
   $('passphrase-form').addEventListener('submit', async (ev) => {
     ev.preventDefault();
@@ -93,14 +87,21 @@ function askPassphrase(bv, meta, body) {
     await new Promise((r) => setTimeout(r, 20));
     let content;
     try {
-      content = bv.openWithPassword(jwe, $('passphrase-input').value);
-    } catch {
+      content = payload.unlock($('passphrase-input').value);
+    } catch (e) {
+      if (e.code !== 'wrong_passphrase' && e.code !== 'core') {
+        // It opened, but is not what the sender's metadata says.
+        payload.free();
+        show('broken');
+        return;
+      }
       btn.disabled = false;
       $('passphrase-error').textContent = 'Wrong passphrase. Try again: no extra view is used.';
       $('passphrase-input').select();
       return;
     }
     $('passphrase-input').value = '';
+    payload.free();
     showSecret(meta, content);
   });
 }
@@ -133,7 +134,7 @@ function showSecret(meta, content) {
 async function deleteShare() {
   $('delete-btn').disabled = true;
   try {
-    await call('DELETE', `/shares/${link.id}`, { headers: { 'x-delete-token': link.token } });
+    await call('DELETE', `/shares/${link.id}`, { headers: { 'x-delete-token': link.deleteToken } });
     $('delete-status').className = 'ok';
     $('delete-status').textContent = 'Deleted. The link no longer opens.';
   } catch (e) {
@@ -152,23 +153,18 @@ async function answerRequest(bv, ev) {
   ev.preventDefault();
   const text = $('answer-text').value;
   const status = $('answer-status');
-  const bytes = utf8(text);
-  if (bytes.length > MAX_TEXT_BYTES) {
-    status.className = 'error';
-    status.textContent = `Too long: at most ${MAX_TEXT_BYTES} bytes.`;
-    return;
-  }
   const btn = ev.submitter;
-  btn.disabled = true;
-  const plain = encodePlain({ v: 1, kind: 'text' }, bytes);
   let sealed;
   try {
-    sealed = bv.hpkeSeal(link.publicKey, requestInfo(link.id), link.publicKey, plain);
-  } catch {
+    sealed = bv.sealRequestAnswer(link.publicKey, link.id, text);
+  } catch (e) {
     status.className = 'error';
-    status.textContent = 'The key in this link is not usable. Ask for a new link.';
+    status.textContent = e.code === 'text_too_long'
+      ? `Too long: at most ${bv.shareLimits().maxTextBytes} bytes.`
+      : 'The key in this link is not usable. Ask for a new link.';
     return;
   }
+  btn.disabled = true;
   try {
     await call('POST', `/share-requests/${link.id}/answer`, { body: { ciphertext: sealed } });
   } catch (e) {
@@ -189,18 +185,19 @@ async function answerRequest(bv, ev) {
 }
 
 async function main() {
+  const bv = await ready;
+  link = bv.parseShareFragment(fragment);
   if (!link) {
     show('bad-link');
     return;
   }
-  if (link.type === 'share') {
+  if (link.kind === 'share') {
     show('reveal');
     $('reveal-btn').addEventListener('click', reveal);
-  } else if (link.type === 'delete') {
+  } else if (link.kind === 'delete') {
     show('delete');
     $('delete-btn').addEventListener('click', deleteShare);
   } else {
-    const bv = await ready;
     try {
       $('answer-fingerprint').textContent = bv.fingerprint(link.publicKey);
     } catch {

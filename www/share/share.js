@@ -1,13 +1,11 @@
 // The create page (/share/): sign in, then make a share (text or file) or a
 // secret request. The session token, share keys and the request key pair
 // live only in this page's memory (keys inside WASM); nothing is stored.
+// Every rule of the format (limits, metadata, framing, links) is the core's
+// (src/share_link, docs/SPEC.md § Sharing pages); this page picks messages.
 import { ready } from '/share/core.js';
 import { call, ShareApiError } from '/share/api.js';
-import { b64uEncode, utf8, fromUtf8 } from '/app/bytes.js';
-import {
-  encodePlain, decodePlain, concat, requestInfo,
-  EXPIRY_MIN_SECS, EXPIRY_MAX_SECS, VIEWS_MAX, MAX_FILE_BYTES, MAX_TEXT_BYTES,
-} from '/share/format.js';
+import { b64uEncode, utf8 } from '/app/bytes.js';
 
 const $ = (id) => document.getElementById(id);
 let token = null;
@@ -61,6 +59,17 @@ async function signIn(ev) {
 /** "8 MiB" for the limit the page shows. */
 const mib = (bytes) => `${bytes / (1024 * 1024)} MiB`;
 
+/** Joins byte arrays (the chunks a stream produced). */
+function concat(chunks) {
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
+
 function kind() {
   return document.querySelector('input[name=kind]:checked').value;
 }
@@ -85,24 +94,32 @@ async function createShare(ev) {
   const expiresIn = Number($('expiry').value);
   const views = Number($('views').value);
   const passphrase = $('share-passphrase').value;
-  if (!(expiresIn >= EXPIRY_MIN_SECS && expiresIn <= EXPIRY_MAX_SECS)) {
-    status('create-status', 'Choose an expiry between 5 minutes and 30 days.', 'error');
-    return;
-  }
-  if (!Number.isInteger(views) || views < 1 || views > VIEWS_MAX) {
-    status('create-status', `Maximum views must be a whole number from 1 to ${VIEWS_MAX}.`, 'error');
-    return;
+  const limits = bv.shareLimits();
+  try {
+    bv.checkShareChoices(expiresIn, views);
+  } catch (e) {
+    return status('create-status', e.code === 'lifetime'
+      ? 'Choose an expiry between 5 minutes and 30 days.'
+      : `Maximum views must be a whole number from 1 to ${limits.viewsMax}.`, 'error');
   }
   const file = $('share-file').files[0];
   let textBytes = null;
   if (k === 'text') {
     textBytes = utf8($('share-text').value);
-    if (textBytes.length === 0) return status('create-status', 'Type the secret text first.', 'error');
-    if (textBytes.length > MAX_TEXT_BYTES) return status('create-status', `Text is too long: at most ${MAX_TEXT_BYTES} bytes.`, 'error');
+    try {
+      bv.checkShareText(textBytes);
+    } catch (e) {
+      return status('create-status', e.code === 'empty_text'
+        ? 'Type the secret text first.'
+        : `Text is too long: at most ${limits.maxTextBytes} bytes.`, 'error');
+    }
   } else {
     if (!file) return status('create-status', 'Choose a file first.', 'error');
-    if (file.size > MAX_FILE_BYTES) {
-      return status('create-status', `This file is ${file.size} bytes; the limit is ${MAX_FILE_BYTES} bytes (${mib(MAX_FILE_BYTES)}). Nothing was sent.`, 'error');
+    try {
+      bv.checkShareFileSize(file.size);
+    } catch {
+      const max = limits.maxFileBytes;
+      return status('create-status', `This file is ${file.size} bytes; the limit is ${max} bytes (${mib(max)}). Nothing was sent.`, 'error');
     }
   }
   const btn = $('create-btn');
@@ -111,30 +128,27 @@ async function createShare(ev) {
   $('progress').value = 0;
   status('create-status', passphrase ? 'Encrypting (the passphrase takes a moment)…' : 'Encrypting…');
   await new Promise((r) => setTimeout(r, 20));
-  const meta = {
-    v: 1, kind: k, max_views: views,
-    expires_at: Math.floor(Date.now() / 1000) + expiresIn, passphrase: passphrase !== '',
-  };
-  if (k === 'file') {
-    meta.name = file.name;
-    meta.size = file.size;
-  }
+  const now = Math.floor(Date.now() / 1000);
   const key = bv.ShareKey.generate();
   let ciphertext;
   try {
+    const meta = k === 'text'
+      ? bv.ShareMeta.text(views, expiresIn, now, passphrase !== '')
+      : bv.ShareMeta.file(file.name, file.size, views, expiresIn, now, passphrase !== '');
     const enc = key.encryptor();
     const parts = [];
     if (passphrase) {
       // A password envelope inside: the link alone does not open it.
       const content = k === 'text' ? textBytes : new Uint8Array(await file.arrayBuffer());
-      parts.push(enc.push(encodePlain(meta, utf8(bv.sealWithPassword(content, passphrase)))));
+      parts.push(enc.push(meta.encodePayload(content, passphrase)));
       $('progress').value = 1;
     } else if (k === 'text') {
-      parts.push(enc.push(encodePlain(meta, textBytes)));
+      parts.push(enc.push(meta.encodePayload(textBytes)));
     } else {
-      parts.push(enc.push(encodePlain(meta, new Uint8Array(0))));
+      parts.push(enc.push(meta.encodePrefix()));
       await pushFile(enc, file, parts);
     }
+    meta.free();
     parts.push(enc.finish());
     enc.free();
     ciphertext = b64uEncode(concat(parts));
@@ -160,9 +174,16 @@ async function createShare(ev) {
     return;
   }
   const origin = location.origin;
-  $('share-link').value = `${origin}/s/#${created.id}.${key.dangerousToFragment()}`;
-  key.free();
-  $('delete-link').value = `${origin}/s/#d.${created.id}.${created.delete_token}`;
+  try {
+    $('share-link').value = key.link(origin, created.id);
+    $('delete-link').value = bv.deleteShareLink(origin, created.id, created.delete_token);
+  } catch {
+    btn.disabled = false;
+    status('create-status', 'The server\'s answer was not understood; no link was made.', 'error');
+    return;
+  } finally {
+    key.free();
+  }
   $('created-summary').textContent = `${views} view${views === 1 ? '' : 's'}, until `
     + `${new Date(created.expires_at * 1000).toLocaleString()}${passphrase ? ', passphrase required' : ''}.`;
   $('share-text').value = '';
@@ -203,15 +224,20 @@ async function createRequest(ev) {
     status('request-status', 'The server refused or could not be reached. Try again.', 'error');
     return;
   }
-  const pk = requestPair.publicKey;
-  $('request-link').value = `${location.origin}/s/#r.${created.id}.${b64uEncode(pk)}`;
+  try {
+    $('request-link').value = requestPair.requestLink(location.origin, created.id);
+  } catch {
+    ev.submitter.disabled = false;
+    status('request-status', 'The server\'s answer was not understood. Try again.', 'error');
+    return;
+  }
   $('request-fingerprint').textContent = requestPair.fingerprint;
   $('request-out').hidden = false;
   $('answer-box').hidden = true;
-  poll(bv, created.id, pk, requestPair);
+  poll(created.id, requestPair);
 }
 
-async function poll(bv, id, pk, pair) {
+async function poll(id, pair) {
   if (pair !== requestPair) return; // superseded by a newer request
   let res;
   try {
@@ -222,17 +248,15 @@ async function poll(bv, id, pk, pair) {
       $('request-form').querySelector('button').disabled = false;
       return;
     }
-    setTimeout(() => poll(bv, id, pk, pair), POLL_MS * 2);
+    setTimeout(() => poll(id, pair), POLL_MS * 2);
     return;
   }
   if (!res.ciphertext) {
-    setTimeout(() => poll(bv, id, pk, pair), POLL_MS);
+    setTimeout(() => poll(id, pair), POLL_MS);
     return;
   }
   try {
-    const plain = decodePlain(pair.hpkeOpen(res.ciphertext, requestInfo(id), pk));
-    if (plain.meta.kind !== 'text') throw new Error('kind');
-    $('answer-out').value = fromUtf8(plain.body);
+    $('answer-out').value = pair.openAnswer(id, res.ciphertext);
     $('answer-box').hidden = false;
     status('request-wait', 'Answer received. It is gone from the server; copy it now.', 'ok');
   } catch {
@@ -242,7 +266,7 @@ async function poll(bv, id, pk, pair) {
 }
 
 function main() {
-  $('file-limit').textContent = mib(MAX_FILE_BYTES);
+  ready.then((bv) => { $('file-limit').textContent = mib(bv.shareLimits().maxFileBytes); });
   $('sign-in-form').addEventListener('submit', signIn);
   $('create-form').addEventListener('submit', createShare);
   $('request-form').addEventListener('submit', createRequest);
