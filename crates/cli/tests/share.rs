@@ -25,6 +25,13 @@ fn create(s: &Server, args: &[&str], stdin: &str) -> (String, String) {
         .unwrap()
         .to_string();
     assert!(link.starts_with(&format!("{}/s/#", s.url)), "{link}");
+    // The core's parser (what the pages and `bv share open` use) reads both back.
+    use blindvault::share_link::{parse_link, Fragment};
+    let parsed = parse_link(&link).unwrap();
+    assert_eq!(parsed.origin, s.url);
+    assert!(matches!(parsed.fragment, Fragment::Share { .. }), "{link}");
+    let parsed = parse_link(&delete).unwrap();
+    assert!(matches!(parsed.fragment, Fragment::Delete { .. }));
     (link, delete)
 }
 

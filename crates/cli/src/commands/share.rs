@@ -1,21 +1,20 @@
 //! `bv share`: one-time secret links, the same format as the sharing pages
 //! (www/share, www/s; docs/SPEC.md § Sharing pages), so a link made here
-//! opens in a browser and the reverse.
+//! opens in a browser and the reverse. Every rule of that format (payload
+//! metadata, framing, limits, links) is the core's `blindvault::share_link`;
+//! this file adds flags, I/O and messages.
 //!
 //! The share key is made here and printed only inside the link's fragment;
 //! the server receives ciphertext, an expiry and a view budget.
-
-mod format;
 
 use std::fs;
 use std::io::{BufRead, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 
-use blindvault::attachment::{AttachmentKey, Decryptor, Encryptor, CHUNK_SIZE};
-use blindvault::context::Context;
-use blindvault::encoding::{b64u_decode, b64u_encode};
-use blindvault::password_envelope::{open_with_password, seal_with_password};
+use blindvault::attachment::{AttachmentKey, Encryptor, CHUNK_SIZE};
+use blindvault::encoding::b64u_encode;
 use blindvault::secret::SecretString;
+use blindvault::share_link::{self as sl, Fragment, ShareError, ShareMeta, SharePayload};
 use clap::{Args, Subcommand};
 use serde::Deserialize;
 use serde_json::json;
@@ -24,7 +23,10 @@ use zeroize::Zeroizing;
 use super::Ctx;
 use crate::client::Client;
 use crate::exit::{CliError, CliResult, Kind};
-use format::{Link, Meta};
+
+/// The server's answer to `open`: the largest share ciphertext plus the
+/// JSON around it (the server's own body limit for `POST /shares`).
+const MAX_OPEN_ANSWER_BYTES: u64 = sl::MAX_CIPHERTEXT_CHARS as u64 + 4096;
 
 #[derive(Subcommand)]
 pub enum ShareCmd {
@@ -58,10 +60,10 @@ pub struct CreateArgs {
     #[arg(long)]
     text: Option<String>,
     /// How long the link works: 5m to 30d (s, m, h, d, w).
-    #[arg(long, default_value = "1h", value_parser = format::parse_duration)]
+    #[arg(long, default_value = "1h", value_parser = parse_duration)]
     expires: i64,
     /// How many times it can be opened (1 = burn after reading), 1 to 100.
-    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(i64).range(1..=format::VIEWS_MAX))]
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(i64).range(1..=i64::from(sl::VIEWS_MAX)))]
     views: i64,
     /// Also require a passphrase: the first line of stdin (the text, if any, follows it).
     #[arg(long)]
@@ -80,14 +82,42 @@ pub fn run(ctx: &Ctx, cmd: ShareCmd) -> CliResult<()> {
     }
 }
 
-fn share_context() -> CliResult<Context> {
-    Context::share(format::CONTEXT_ID).map_err(|e| CliError::other(e.to_string()))
+/// `90s`, `15m`, `1h`, `7d`, `2w`, or plain seconds, within the core's
+/// lifetime bounds (5 minutes to 30 days).
+fn parse_duration(s: &str) -> Result<i64, String> {
+    let s = s.trim();
+    let (num, unit) = match s.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => s.split_at(i),
+        None => (s, "s"),
+    };
+    let n: i64 = num
+        .parse()
+        .map_err(|_| format!("`{s}` is not a duration like 30m, 1h or 7d"))?;
+    let mult = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        "w" => 604_800,
+        _ => return Err(format!("unknown unit in `{s}`: use s, m, h, d or w")),
+    };
+    let secs = n.checked_mul(mult).ok_or("duration too long")?;
+    match u64::try_from(secs).map(sl::check_lifetime) {
+        Ok(Ok(())) => Ok(secs),
+        _ => Err("the expiry must be between 5m and 30d".into()),
+    }
 }
 
-fn now() -> i64 {
+fn now() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        .map_or(0, |d| d.as_secs())
+}
+
+/// A core refusal while making a share (a bug or an impossible input:
+/// every flag was checked before).
+fn refused(e: ShareError) -> CliError {
+    CliError::other(format!("cannot make the share: {e}"))
 }
 
 /// One line of stdin without its line ending.
@@ -134,19 +164,13 @@ fn create(ctx: &Ctx, args: &CreateArgs) -> CliResult<()> {
     } else {
         None
     };
+    let pass = passphrase.as_ref().map(SecretString::expose_secret);
+    // clap bounded both (1..=VIEWS_MAX, parse_duration); the core checks again.
+    let views = u32::try_from(args.views).map_err(|_| refused(ShareError::Views))?;
+    let lifetime = u64::try_from(args.expires).map_err(|_| refused(ShareError::Lifetime))?;
     let key = AttachmentKey::generate().map_err(|e| CliError::other(e.to_string()))?;
-    let mut meta = Meta {
-        v: 1,
-        kind: "text".into(),
-        max_views: args.views,
-        expires_at: now() + args.expires,
-        passphrase: passphrase.is_some(),
-        name: None,
-        size: None,
-    };
-    let (mut enc, mut ct) =
-        Encryptor::new(&key, &share_context()?).map_err(|e| CliError::other(e.to_string()))?;
     let core = |e: blindvault::Error| CliError::other(format!("encryption failed: {e}"));
+    let (mut enc, mut ct) = Encryptor::new(&key, &sl::context().map_err(core)?).map_err(core)?;
     if let Some(path) = &args.file {
         let file = fs::File::open(path)
             .map_err(|e| CliError::usage(format!("cannot open {}: {e}", path.display())))?;
@@ -154,26 +178,29 @@ fn create(ctx: &Ctx, args: &CreateArgs) -> CliResult<()> {
             .metadata()
             .map_err(|e| CliError::other(format!("cannot read {}: {e}", path.display())))?
             .len();
-        if size > format::MAX_FILE_BYTES {
+        if sl::check_file_size(size).is_err() {
             return Err(CliError::usage(format!(
                 "{} is {size} bytes; the share limit is {} bytes (8 MiB)",
                 path.display(),
-                format::MAX_FILE_BYTES
+                sl::MAX_FILE_BYTES
             )));
         }
-        meta.kind = "file".into();
-        meta.name = path.file_name().map(|n| n.to_string_lossy().into_owned());
-        meta.size = Some(size);
-        if let Some(p) = &passphrase {
-            let content = read_limited(file, format::MAX_FILE_BYTES, "file")?;
-            meta.size = Some(content.len() as u64);
-            let sealed = seal_with_password(&content, p.expose_secret()).map_err(core)?;
-            ct.extend(enc.push(&format::plain_prefix(&meta)?).map_err(core)?);
-            ct.extend(enc.push(sealed.as_bytes()).map_err(core)?);
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+        if let Some(p) = pass {
+            let content = read_limited(file, sl::MAX_FILE_BYTES, "file")?;
+            let meta = ShareMeta::file(name, content.len() as u64, views, lifetime, now(), true)
+                .map_err(refused)?;
+            let plain = sl::encode_payload(&meta, &content, Some(p)).map_err(refused)?;
+            ct.extend(enc.push(&plain).map_err(core)?);
         } else {
             // Chunk by chunk: the plaintext file is never held whole.
-            ct.extend(enc.push(&format::plain_prefix(&meta)?).map_err(core)?);
-            let mut reader = file.take(format::MAX_FILE_BYTES + 1);
+            let meta =
+                ShareMeta::file(name, size, views, lifetime, now(), false).map_err(refused)?;
+            ct.extend(
+                enc.push(&sl::encode_prefix(&meta).map_err(refused)?)
+                    .map_err(core)?,
+            );
+            let mut reader = file.take(sl::MAX_FILE_BYTES + 1);
             let mut buf = Zeroizing::new(vec![0u8; CHUNK_SIZE]);
             let mut total = 0u64;
             loop {
@@ -184,30 +211,34 @@ fn create(ctx: &Ctx, args: &CreateArgs) -> CliResult<()> {
                     break;
                 }
                 total += n as u64;
-                if total > format::MAX_FILE_BYTES {
+                if total > sl::MAX_FILE_BYTES {
                     return Err(CliError::usage("the file grew past the share limit"));
                 }
                 ct.extend(enc.push(&buf[..n]).map_err(core)?);
             }
+            // The metadata announced `size` bytes; readers refuse any other count.
+            if total != size {
+                return Err(CliError::other(format!(
+                    "{} changed while it was read; nothing was sent",
+                    path.display()
+                )));
+            }
         }
     } else {
-        let text = read_limited(std::io::stdin().lock(), format::MAX_TEXT_BYTES, "text")?;
-        if text.is_empty() {
-            return Err(CliError::usage("no text on stdin to share"));
-        }
-        if std::str::from_utf8(&text).is_err() {
-            return Err(CliError::usage(
-                "the text is not UTF-8: share it with --file instead",
-            ));
-        }
-        ct.extend(enc.push(&format::plain_prefix(&meta)?).map_err(core)?);
-        match &passphrase {
-            Some(p) => {
-                let sealed = seal_with_password(&text, p.expose_secret()).map_err(core)?;
-                ct.extend(enc.push(sealed.as_bytes()).map_err(core)?);
+        let text = read_limited(std::io::stdin().lock(), sl::MAX_TEXT_BYTES as u64, "text")?;
+        match sl::check_text(&text) {
+            Ok(()) => {}
+            Err(ShareError::EmptyText) => return Err(CliError::usage("no text on stdin to share")),
+            Err(ShareError::TextNotUtf8) => {
+                return Err(CliError::usage(
+                    "the text is not UTF-8: share it with --file instead",
+                ))
             }
-            None => ct.extend(enc.push(&text).map_err(core)?),
+            Err(e) => return Err(CliError::usage(e.to_string())),
         }
+        let meta = ShareMeta::text(views, lifetime, now(), pass.is_some()).map_err(refused)?;
+        let plain = sl::encode_payload(&meta, &text, pass).map_err(refused)?;
+        ct.extend(enc.push(&plain).map_err(core)?);
     }
     ct.extend(enc.finish().map_err(core)?);
 
@@ -225,21 +256,22 @@ fn create(ctx: &Ctx, args: &CreateArgs) -> CliResult<()> {
             "max_views": args.views,
         }),
     )?;
-    let server = session.server.trim_end_matches('/');
-    let key_text = Zeroizing::new(b64u_encode(key.expose_secret()));
-    let link = Zeroizing::new(format!("{server}/s/#{}.{}", created.id, key_text.as_str()));
-    let delete_link = format!("{server}/s/#d.{}.{}", created.id, created.delete_token);
+    let odd = |e: ShareError| CliError::other(format!("the server's answer makes no link: {e}"));
+    let link = sl::link::share_link(&session.server, &created.id, &key).map_err(odd)?;
+    let delete_link =
+        sl::link::delete_link(&session.server, &created.id, &created.delete_token).map_err(odd)?;
     ctx.out.show(
         || {
             format!(
-                "{}\ndelete link (keep it yourself): {delete_link}",
-                link.as_str()
+                "{}\ndelete link (keep it yourself): {}",
+                link.as_str(),
+                delete_link.as_str()
             )
         },
         || {
             json!({
                 "link": link.as_str(),
-                "delete_link": delete_link,
+                "delete_link": delete_link.as_str(),
                 "id": created.id,
                 "expires_at": created.expires_at,
                 "max_views": args.views,
@@ -257,7 +289,15 @@ struct Opened {
 }
 
 fn open(url: &str, out: Option<&Path>, passphrase_stdin: bool) -> CliResult<()> {
-    let link: Link = format::parse_link(url, false)?;
+    let bad = || {
+        CliError::usage(
+            "not a share link: expected https://HOST/s/#<id>.<key> (quote it for the shell)",
+        )
+    };
+    let link = sl::parse_link(url).map_err(|_| bad())?;
+    let Fragment::Share { id, key } = link.fragment else {
+        return Err(bad());
+    };
     if let Some(path) = out {
         if path.exists() {
             return Err(CliError::usage(format!(
@@ -266,14 +306,9 @@ fn open(url: &str, out: Option<&Path>, passphrase_stdin: bool) -> CliResult<()> 
             )));
         }
     }
-    let key_bytes = Zeroizing::new(
-        b64u_decode(&link.secret, "share key").map_err(|_| CliError::usage("bad share key"))?,
-    );
-    let key =
-        AttachmentKey::from_slice(&key_bytes).map_err(|_| CliError::usage("bad share key"))?;
-    let client = Client::new(&link.server, None)?.with_answer_limit(format::MAX_OPEN_ANSWER_BYTES);
+    let client = Client::new(&link.origin, None)?.with_answer_limit(MAX_OPEN_ANSWER_BYTES);
     let opened: Opened = client
-        .post(&format!("/shares/{}/open", link.id), &json!({}))
+        .post(&format!("/shares/{id}/open"), &json!({}))
         .map_err(|e| {
             if e.message.starts_with("not found") {
                 CliError::other(
@@ -288,22 +323,19 @@ fn open(url: &str, out: Option<&Path>, passphrase_stdin: bool) -> CliResult<()> 
             "the server's data does not open with this link's key (damaged link or changed data); nothing shown",
         )
     };
-    let ct = b64u_decode(&opened.ciphertext, "share").map_err(|_| integrity())?;
-    let mut dec = Decryptor::new(&key, &share_context()?);
-    let mut plain = Zeroizing::new(dec.push(&ct).map_err(|_| integrity())?);
-    plain.extend(dec.finish().map_err(|_| integrity())?);
-    let (meta, body) = format::decode_plain(&plain).ok_or_else(integrity)?;
-    if !format::limits_match(&meta, opened.views_left, opened.expires_at) {
+    let payload = sl::open_payload(&key, &opened.ciphertext).map_err(|_| integrity())?;
+    let meta = payload.meta();
+    if !meta.limits_match(opened.views_left, opened.expires_at) {
         eprintln!(
             "bv: warning: the server reports more views or a later expiry than the sender chose ({} views, until {})",
-            meta.max_views, meta.expires_at
+            meta.max_views(),
+            meta.expires_at()
         );
     }
-    let content: Zeroizing<Vec<u8>> = if meta.passphrase {
-        let jwe = std::str::from_utf8(body).map_err(|_| integrity())?;
-        unlock(jwe, passphrase_stdin)?
+    let content: Zeroizing<Vec<u8>> = if meta.passphrase() {
+        unlock(&payload, passphrase_stdin)?
     } else {
-        Zeroizing::new(body.to_vec())
+        Zeroizing::new(payload.content().map_err(|_| integrity())?.to_vec())
     };
     match out {
         Some(path) => write_new(path, &content)?,
@@ -315,10 +347,10 @@ fn open(url: &str, out: Option<&Path>, passphrase_stdin: bool) -> CliResult<()> 
                 .map_err(|e| CliError::other(format!("cannot write to stdout: {e}")))?;
         }
     }
-    if meta.kind == "file" {
+    if !meta.is_text() {
         eprintln!(
             "bv: file {} ({} bytes); views left: {}",
-            meta.name.as_deref().unwrap_or("(unnamed)"),
+            meta.name().map_or_else(|| "(unnamed)".into(), printable),
             content.len(),
             opened.views_left
         );
@@ -326,20 +358,34 @@ fn open(url: &str, out: Option<&Path>, passphrase_stdin: bool) -> CliResult<()> 
     Ok(())
 }
 
+/// The sender's file name for the terminal: control characters (which
+/// could move the cursor or recolour the screen) become `?`.
+fn printable(name: &str) -> String {
+    name.chars()
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect()
+}
+
 /// The passphrase layer. On a terminal a wrong passphrase can be retried:
 /// the payload is already here, so retrying uses no further view.
-fn unlock(jwe: &str, from_stdin: bool) -> CliResult<Zeroizing<Vec<u8>>> {
+fn unlock(payload: &SharePayload, from_stdin: bool) -> CliResult<Zeroizing<Vec<u8>>> {
     let wrong = || {
         CliError::new(
             Kind::Auth,
             "wrong passphrase (the view is used; the share may have views left)",
         )
     };
+    // Content that opens but does not fit the sender's metadata.
+    let unfit =
+        |e: ShareError| CliError::integrity(format!("the share's content is not valid: {e}"));
+    let attempt = |p: &SecretString| match payload.unlock(p.expose_secret()) {
+        Ok(content) => Ok(Some(content)),
+        Err(ShareError::WrongPassphrase | ShareError::Core(_)) => Ok(None),
+        Err(e) => Err(unfit(e)),
+    };
     if from_stdin {
         let p = read_stdin_line("passphrase")?;
-        return open_with_password(jwe, p.expose_secret())
-            .map(|s| Zeroizing::new(s.expose_secret().to_vec()))
-            .map_err(|_| wrong());
+        return attempt(&p)?.ok_or_else(wrong);
     }
     if !std::io::stderr().is_terminal() {
         return Err(CliError::usage(
@@ -350,9 +396,9 @@ fn unlock(jwe: &str, from_stdin: bool) -> CliResult<Zeroizing<Vec<u8>>> {
         let p = rpassword::prompt_password("Share passphrase: ")
             .map(SecretString::new)
             .map_err(|e| CliError::other(format!("cannot read the passphrase: {e}")))?;
-        match open_with_password(jwe, p.expose_secret()) {
-            Ok(s) => return Ok(Zeroizing::new(s.expose_secret().to_vec())),
-            Err(_) => eprintln!("bv: wrong passphrase, try again"),
+        match attempt(&p)? {
+            Some(content) => return Ok(content),
+            None => eprintln!("bv: wrong passphrase, try again"),
         }
     }
     Err(wrong())
@@ -384,19 +430,23 @@ fn write_new(path: &Path, content: &[u8]) -> CliResult<()> {
 }
 
 fn delete(ctx: &Ctx, url: &str) -> CliResult<()> {
-    let link = format::parse_link(url, true)?;
+    let bad = || CliError::usage("not a delete link: expected https://HOST/s/#d.<id>.<token>");
+    let link = sl::parse_link(url).map_err(|_| bad())?;
+    let Fragment::Delete { id, token } = link.fragment else {
+        return Err(bad());
+    };
     // Validates the server URL the same way every other command does.
-    Client::new(&link.server, None)?;
+    Client::new(&link.origin, None)?;
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .timeout_global(Some(std::time::Duration::from_secs(60)))
         .build()
         .into();
     let resp = agent
-        .delete(&format!("{}/api/v1/shares/{}", link.server, link.id))
-        .header("X-Delete-Token", link.secret.as_str())
+        .delete(&format!("{}/api/v1/shares/{id}", link.origin))
+        .header("X-Delete-Token", token.as_str())
         .call()
-        .map_err(|e| CliError::other(format!("cannot reach the server at {}: {e}", link.server)))?;
+        .map_err(|e| CliError::other(format!("cannot reach the server at {}: {e}", link.origin)))?;
     match resp.status().as_u16() {
         204 => {}
         403 | 404 => {
@@ -406,7 +456,22 @@ fn delete(ctx: &Ctx, url: &str) -> CliResult<()> {
         }
         s => return Err(CliError::other(format!("server error: HTTP {s}"))),
     }
-    ctx.out
-        .show(|| "deleted".into(), || json!({"deleted": link.id}));
+    ctx.out.show(|| "deleted".into(), || json!({"deleted": id}));
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_duration;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("1h"), Ok(3600));
+        assert_eq!(parse_duration("5m"), Ok(300));
+        assert_eq!(parse_duration("30d"), Ok(30 * 86_400));
+        assert!(parse_duration("4m").is_err());
+        assert!(parse_duration("31d").is_err());
+        assert!(parse_duration("1y").is_err());
+        assert!(parse_duration("99999999999999999w").is_err());
+    }
 }
