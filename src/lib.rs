@@ -13,6 +13,7 @@
 
 pub mod account;
 pub mod attachment;
+pub mod audit_chain;
 pub mod context;
 pub mod encoding;
 pub mod envelope;
