@@ -14,7 +14,7 @@ use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
 use utoipa::{IntoParams, OpenApi};
 
 use crate::app::AppState;
-use crate::audit::{Entry, Verification};
+use crate::audit::{EntryDoc, Verification};
 use crate::error::ApiResult;
 use crate::roles::Role;
 use crate::routes::accounts::{
@@ -88,7 +88,7 @@ use crate::routes::vaults::{CreateVault, RenameVault, VaultView};
         CreateToken,
         CreatedToken,
         Grant,
-        Entry,
+        EntryDoc,
         Verification
     ))
 )]
