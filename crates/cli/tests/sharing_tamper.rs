@@ -553,3 +553,57 @@ fn audit_log_verifies_here_and_a_rewrite_is_caught() {
     // Without --verify the entries are only listed.
     s.bv().args(["audit", "--vault", "Work"]).assert().success();
 }
+
+/// The hostile server rewrites an entry this client verified before and
+/// recomputes every later hash and back-link, so the chain is
+/// self-consistent again: the head remembered in audit-heads.json shows the
+/// rewrite, and a refused chain is not remembered.
+#[test]
+fn an_audit_chain_rewritten_and_rehashed_is_caught_by_the_remembered_head() {
+    use blindvault::audit_chain::{entry_hash, Entry, GENESIS};
+    let s = Server::with_account("ah@example.com");
+    s.bv()
+        .args(["item", "add", "Work/a", "--password", "pa"])
+        .assert()
+        .success();
+    s.bv()
+        .args(["audit", "--vault", "Work", "--verify"])
+        .assert()
+        .success();
+    let heads = std::fs::read_to_string(s.config.path().join("audit-heads.json")).unwrap();
+    let chain = s.sql("SELECT chain FROM audit WHERE action = 'item.create'");
+    let rows = s.sql(&format!(
+        "SELECT json_group_array(json_object('seq', seq, 'chain', chain, 'time', time, \
+         'actor', actor, 'action', action, 'object', object, 'client', client, \
+         'outcome', outcome, 'prev_hash', prev_hash, 'hash', hash)) \
+         FROM (SELECT * FROM audit WHERE chain = '{chain}' ORDER BY seq)"
+    ));
+    let mut entries: Vec<Entry> = serde_json::from_str(&rows).unwrap();
+    assert!(entries.len() >= 2, "{rows}");
+    assert!(heads.contains(&entries.last().unwrap().hash), "{heads}");
+    // Entry 1 (vault.create) now names another actor; everything after is relinked.
+    entries[0].actor = "account:someone-else".into();
+    let mut prev = GENESIS.to_owned();
+    for e in &mut entries {
+        e.prev_hash = prev;
+        e.hash = entry_hash(e);
+        prev = e.hash.clone();
+        s.sql(&format!(
+            "UPDATE audit SET actor = '{}', prev_hash = '{}', hash = '{}' WHERE seq = {}",
+            e.actor, e.prev_hash, e.hash, e.seq
+        ));
+    }
+    s.bv()
+        .args(["audit", "--vault", "Work", "--verify"])
+        .assert()
+        .code(4)
+        .stdout(predicate::str::contains("CHAIN BROKEN"))
+        .stderr(predicate::str::contains(
+            "the entry verified before changed",
+        ));
+    assert_eq!(
+        std::fs::read_to_string(s.config.path().join("audit-heads.json")).unwrap(),
+        heads,
+        "a refused chain is not remembered"
+    );
+}

@@ -1,93 +1,26 @@
 //! `audit [--vault V] [--verify]` (SPEC § Server, Audit log).
 //!
-//! `--verify` recomputes the hash chain here rather than trusting the
-//! server's own verdict. A chain that verifies only proves it is
-//! self-consistent: a server can rewrite history and recompute every hash.
-//! So the last verified entry of each vault (seq and hash) is remembered in
-//! `audit-heads.json` under the config directory, and a later run refuses
-//! a chain in which that entry changed or vanished (exit 4).
+//! `--verify` runs the core's verifier (`blindvault::audit_chain`) here
+//! rather than trusting the server's own verdict. A chain that verifies only
+//! proves it is self-consistent: a server can rewrite history and recompute
+//! every hash. So the last verified entry of each vault (seq and hash) is
+//! remembered in `audit-heads.json` under the config directory, and the
+//! verifier refuses a later chain in which that entry changed or vanished
+//! (exit 4).
 
 use super::{vaults, Ctx};
 use crate::exit::{CliError, CliResult};
-use serde::{Deserialize, Serialize};
+use blindvault::audit_chain::{self, Entry, Head};
+use serde::Deserialize;
 use serde_json::json;
-use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
-
-#[derive(Deserialize, Serialize, Clone)]
-struct Entry {
-    seq: i64,
-    chain: String,
-    time: i64,
-    actor: String,
-    action: String,
-    object: String,
-    client: String,
-    outcome: String,
-    prev_hash: String,
-    hash: String,
-}
 
 #[derive(Deserialize)]
 struct Page {
     entries: Vec<Entry>,
 }
 
-#[derive(Deserialize, Serialize, Clone, PartialEq)]
-struct Head {
-    seq: i64,
-    hash: String,
-}
-
-const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 const PAGE: usize = 10_000;
-
-/// `hex(SHA-256(enc("blindvault/v1/audit") || enc(seq) || … || enc(prev_hash)))`,
-/// `enc(s) = u32_be(len(s)) || s`.
-fn entry_hash(e: &Entry) -> String {
-    let mut h = Sha256::new();
-    let seq = e.seq.to_string();
-    let time = e.time.to_string();
-    for part in [
-        "blindvault/v1/audit",
-        &seq,
-        &e.chain,
-        &time,
-        &e.actor,
-        &e.action,
-        &e.object,
-        &e.client,
-        &e.outcome,
-        &e.prev_hash,
-    ] {
-        h.update((part.len() as u32).to_be_bytes());
-        h.update(part.as_bytes());
-    }
-    hex::encode(h.finalize())
-}
-
-/// The first entry that breaks the chain, and why.
-fn verify_chain(entries: &[Entry], chain: &str) -> Option<(i64, &'static str)> {
-    let mut prev = GENESIS.to_owned();
-    let mut last_seq = i64::MIN;
-    for e in entries {
-        if e.chain != chain {
-            return Some((e.seq, "entry of another chain"));
-        }
-        if e.seq <= last_seq {
-            return Some((e.seq, "out of order"));
-        }
-        if e.prev_hash != prev {
-            return Some((e.seq, "prev_hash does not match the previous entry"));
-        }
-        if entry_hash(e) != e.hash {
-            return Some((e.seq, "hash does not match the entry"));
-        }
-        prev = e.hash.clone();
-        last_seq = e.seq;
-    }
-    None
-}
 
 fn load_heads() -> CliResult<BTreeMap<String, Head>> {
     crate::state_file::load("audit-heads.json")
@@ -120,43 +53,28 @@ pub fn run(ctx: &Ctx, vault: Option<&str>, verify: bool) -> CliResult<()> {
             ))?;
             let n = page.entries.len();
             entries.extend(page.entries);
-            if n < PAGE {
+            // A full page that does not move forward would loop for ever;
+            // the verifier names the entry that is out of order.
+            if n < PAGE || entries.last().map_or(0, |e| e.seq) <= after {
                 break;
             }
         }
         let mut verdict = json!(null);
         if verify {
-            let chain = format!("vault:{}", v.id);
-            let mut problem =
-                verify_chain(&entries, &chain).map(|(seq, why)| (seq, why.to_owned()));
-            if problem.is_none() {
-                if let Some(head) = heads.get(&v.id) {
-                    let still = entries
-                        .iter()
-                        .any(|e| e.seq == head.seq && e.hash == head.hash);
-                    if !still {
-                        problem = Some((
-                            head.seq,
-                            "the entry verified on an earlier run changed or vanished (history rewritten)"
-                                .into(),
-                        ));
-                    }
+            let chain = audit_chain::vault_chain(&v.id);
+            match audit_chain::verify(&chain, &entries, heads.get(&v.id)) {
+                Err(b) => {
+                    let why = b.problem.reason();
+                    broken.push(format!(
+                        "{} at seq {} (entry {}): {why}",
+                        v.name, b.seq, b.position
+                    ));
+                    verdict = json!({"ok": false, "first_broken_seq": b.seq,
+                        "position": b.position, "problem": b.problem.code(), "reason": why});
                 }
-            }
-            match &problem {
-                Some((seq, why)) => {
-                    broken.push(format!("{} at seq {seq}: {why}", v.name));
-                    verdict = json!({"ok": false, "first_broken_seq": seq, "reason": why});
-                }
-                None => {
-                    if let Some(last) = entries.last() {
-                        heads.insert(
-                            v.id.clone(),
-                            Head {
-                                seq: last.seq,
-                                hash: last.hash.clone(),
-                            },
-                        );
+                Ok(head) => {
+                    if let Some(head) = head {
+                        heads.insert(v.id.clone(), head);
                     }
                     verdict = json!({"ok": true, "entries": entries.len()});
                 }
@@ -183,8 +101,10 @@ pub fn run(ctx: &Ctx, vault: Option<&str>, verify: bool) -> CliResult<()> {
                         format!("chain verified: {} entries", entries.len())
                     } else {
                         format!(
-                            "CHAIN BROKEN at seq {}: {}",
-                            verdict["first_broken_seq"], verdict["reason"]
+                            "CHAIN BROKEN at seq {} (entry {}): {}",
+                            verdict["first_broken_seq"],
+                            verdict["position"],
+                            verdict["reason"].as_str().unwrap_or_default()
                         )
                     });
                 }
@@ -208,47 +128,4 @@ pub fn run(ctx: &Ctx, vault: Option<&str>, verify: bool) -> CliResult<()> {
         )));
     }
     synced.finish()
-}
-
-#[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used)]
-    use super::*;
-
-    #[derive(Deserialize)]
-    struct Fail {
-        name: String,
-        first_broken_seq: i64,
-        entries: Vec<Entry>,
-    }
-    #[derive(Deserialize)]
-    struct Vectors {
-        chain: String,
-        entries: Vec<Entry>,
-        fail_cases: Vec<Fail>,
-    }
-
-    /// The vectors the server's copy of the formula is tested against too
-    /// (tests/vectors/audit_chain.json, made with Python's hashlib), so the
-    /// two cannot drift apart.
-    #[test]
-    fn chain_vectors() {
-        let v: Vectors =
-            serde_json::from_str(include_str!("../../../../tests/vectors/audit_chain.json"))
-                .unwrap();
-        for e in &v.entries {
-            assert_eq!(entry_hash(e), e.hash, "seq {}", e.seq);
-        }
-        assert_eq!(verify_chain(&v.entries, &v.chain), None);
-        assert_eq!(v.fail_cases.len(), 5);
-        for f in &v.fail_cases {
-            let broken = verify_chain(&f.entries, &v.chain).map(|(seq, _)| seq);
-            assert_eq!(broken, Some(f.first_broken_seq), "{}", f.name);
-        }
-        // An entry of another vault's chain is refused even when its hash is right.
-        assert_eq!(
-            verify_chain(&v.entries, "vault:other").map(|(s, _)| s),
-            Some(3)
-        );
-    }
 }
