@@ -14,6 +14,8 @@
 mod account;
 mod attachment;
 mod attachment_webcrypto;
+#[cfg(feature = "js-extras")]
+mod audit;
 mod convert;
 #[cfg(feature = "js-extras")]
 mod generator;
