@@ -1,12 +1,17 @@
-// What this device verified before (SPEC § Member log, § Vault list), in
-// the browser profile's IndexedDB where the server cannot write:
-//   logs:  [own account id, vault id]     -> {len, head} of the vault's member log
-//   lists: [own account id, 'vault-list'] -> the highest vault-list version seen
+// What this device verified before (SPEC § Member log, § Vault list,
+// § Audit log), in the browser profile's IndexedDB where the server cannot
+// write:
+//   logs:  [own account id, vault id]          -> {len, head} of the vault's member log
+//   logs:  [own account id, vault id, 'audit'] -> {seq, hash} of the vault's audit chain
+//   lists: [own account id, 'vault-list']      -> the highest vault-list version seen
 // The next sync refuses a log that does not extend its anchor (a truncated
 // or rewritten log) and a vault list older than the version seen, so a
-// server cannot roll either back to an earlier, valid state. Both are
-// public data (a count and a hash); two stores, so no vault id can ever
-// collide with the list's key.
+// server cannot roll either back to an earlier, valid state; the audit view
+// refuses a chain in which the remembered entry changed or vanished. All
+// are public data (counts and hashes); two stores, so no vault id can ever
+// collide with the list's key, and the audit heads' keys have three parts,
+// so they never meet a member-log anchor's (and need no new store, which
+// would mean a database version upgrade blocked by other open tabs).
 import { state } from './state.js';
 import { database, inStore } from './idb.js';
 
@@ -67,6 +72,37 @@ export async function saveListVersion(version) {
     const req = s.get(key);
     req.onsuccess = () => {
       if (!(Number.isSafeInteger(req.result) && req.result >= version)) s.put(version, key);
+    };
+    return [req];
+  }, ERR).catch(() => {});
+}
+
+const isAuditHead = (h) => h && Number.isSafeInteger(h.seq) && typeof h.hash === 'string';
+
+/**
+ * The audit head ({seq, hash}) this device verified last for a vault, or
+ * null: none yet, or storage that cannot be read (the chain is still
+ * verified entry by entry, as for logAnchors).
+ */
+export async function auditHead(vaultId) {
+  try {
+    const [h] = await inStore(open, LOGS, 'readonly', (s) => [s.get([state.me.accountId, vaultId, 'audit'])], ERR);
+    return isAuditHead(h) ? { seq: h.seq, hash: h.hash } : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Stores a verified audit head; one never replaces a later one (another
+ * tab may have verified more meanwhile). Resolves when committed; never rejects.
+ */
+export async function saveAuditHead(vaultId, head) {
+  const key = [state.me.accountId, vaultId, 'audit'];
+  await inStore(open, LOGS, 'readwrite', (s) => {
+    const req = s.get(key);
+    req.onsuccess = () => {
+      if (!(isAuditHead(req.result) && req.result.seq > head.seq)) s.put({ seq: head.seq, hash: head.hash }, key);
     };
     return [req];
   }, ERR).catch(() => {});

@@ -4,11 +4,13 @@
 // this browser's pins. The server's own member list is only compared, never
 // trusted: a row it added, dropped or changed stops the change before
 // anything is signed or sealed. Also: the vault's audit log, checked here
-// against its hash chain.
+// by the core against its hash chain and the head this browser verified.
 import { state, AppError, bv, ApiError, authed, opened, envelopeToBlob, blobToEnvelope, vault } from './state.js';
 import { sync, listing } from './sync.js';
 import { fetchLog, adoptRoster, unixNow, pinStates, pin } from './access.js';
 import { b64uDecode, utf8 } from '../bytes.js';
+import { extras } from './extras.js';
+import { auditHead, saveAuditHead } from './anchors.js';
 
 const ATTEMPTS = 3;
 
@@ -320,56 +322,44 @@ export async function removeMember({ vaultId, accountId }) {
 
 // ---------- audit ----------
 
-const te = new TextEncoder();
-
-/** enc(s) = u32_be(len(s)) || s, SPEC § Audit log. */
-function enc(parts) {
-  const bytes = parts.map((p) => te.encode(String(p)));
-  const out = new Uint8Array(bytes.reduce((n, b) => n + 4 + b.length, 0));
-  const dv = new DataView(out.buffer);
-  let o = 0;
-  for (const b of bytes) {
-    dv.setUint32(o, b.length);
-    out.set(b, o + 4);
-    o += 4 + b.length;
-  }
-  return out;
-}
-
-const hex = (buf) => [...new Uint8Array(buf)].map((b) => b.toString(16).padStart(2, '0')).join('');
+const AUDIT_PAGE = 1000;
 
 /**
- * Reads the whole chain and recomputes it here: a server that rewrote an
- * entry cannot also make this check pass without recomputing every later
- * hash, and the first mismatch is named by its position.
+ * Reads the whole chain and has the core verify it (SPEC § Audit log;
+ * verifyAuditChain, in the lazily loaded pkg/) against the head this
+ * browser verified before: a server that rewrote an entry and recomputed
+ * every later hash makes a chain that is self-consistent, but no longer
+ * holds that head. The first bad entry is named by its position, and only
+ * a chain that verifies moves the head on.
  */
 export async function audit({ vaultId }) {
   const entries = [];
   let after = 0;
   for (;;) {
-    const res = await authed('GET', `/vaults/${vaultId}/audit?after=${after}&limit=1000`).catch((e) => { throw mapped(e); });
+    const res = await authed('GET', `/vaults/${vaultId}/audit?after=${after}&limit=${AUDIT_PAGE}`).catch((e) => { throw mapped(e); });
+    if (!res || !Array.isArray(res.entries)) throw new AppError('integrity');
     entries.push(...res.entries);
-    if (res.entries.length < 1000) break;
-    after = res.entries[res.entries.length - 1].seq;
+    const last = res.entries.length > 0 ? res.entries[res.entries.length - 1].seq : after;
+    // A full page that does not move forward would loop for ever; the
+    // verifier names the entry that is out of order.
+    if (res.entries.length < AUDIT_PAGE || !(last > after)) break;
+    after = last;
   }
-  let prev = '0'.repeat(64);
-  let brokenAt = null;
-  for (let i = 0; i < entries.length; i++) {
-    const e = entries[i];
-    const digest = await crypto.subtle.digest('SHA-256', enc(['blindvault/v1/audit', e.seq, e.chain, e.time,
-      e.actor, e.action, e.object, e.client, e.outcome, e.prev_hash]));
-    if (e.prev_hash !== prev || hex(digest) !== e.hash) {
-      brokenAt = i + 1;
-      break;
-    }
-    prev = e.hash;
+  const [core, remembered] = await Promise.all([extras(), auditHead(vaultId)]);
+  let verdict;
+  try {
+    verdict = core.verifyAuditChain(vaultId, entries, remembered);
+  } catch {
+    // Not audit entries at all (a field missing or of the wrong type).
+    throw new AppError('integrity');
   }
+  if (verdict.ok && verdict.head) await saveAuditHead(vaultId, verdict.head);
   return {
-    ok: brokenAt === null,
-    brokenAt,
+    ok: verdict.ok,
+    brokenAt: verdict.ok ? null : verdict.position,
+    problem: verdict.ok ? null : verdict.problem,
     entries: entries.map((e) => ({
       seq: e.seq, time: e.time, actor: e.actor, action: e.action, object: e.object, outcome: e.outcome,
     })),
   };
 }
-
