@@ -27,6 +27,8 @@ mod password;
 #[cfg(feature = "js-extras")]
 mod share;
 mod snapshot;
+#[cfg(feature = "js-extras")]
+mod transfer;
 mod webcrypto;
 
 use wasm_bindgen::prelude::*;

@@ -35,7 +35,10 @@ const SHARED_ITEM = { name: 'Shared Deploy Token', password: 'Pelican$Vortex-441
 const ATTACH_NAME = 'orbital-design-notes.bin';
 const ATTACH_MARKER = 'ATTACHMENT-PLAINTEXT-MARKER-Zirconium-5150';
 const ATTACH_SIZE = 20 * 1024 * 1024;
-const BW = { name: 'Bitwarden Imported Login', password: 'Turquoise-Badger-1177', folder: 'Imported Cedar Folder' };
+const BW = {
+  name: 'Bitwarden Imported Login', password: 'Turquoise-Badger-1177', folder: 'Imported Cedar Folder',
+  card: 'Bitwarden Imported Card', cardNumber: '4000056655665556',
+};
 const CSV_ITEMS = [['CSV Kestrel Router', 'https://router.kestrel.test', 'admin-kestrel', 'Amber*Router-6630'],
   ['CSV Wren Mailbox', 'https://mail.wren.test', 'wren.mail', 'Indigo*Mailbox-2081'],
   ['CSV Heron Ledger', '', '', '']];
@@ -544,10 +547,13 @@ describe('web vault: full session', { concurrency: false }, () => {
           login: { uris: [{ match: null, uri: 'https://bw.import.test' }], username: 'bw-user', password: BW.password, totp: null },
           fields: [{ name: 'PIN', value: '8831', type: 1 }] },
         { id: 'i-2', folderId: null, type: 2, name: 'Bitwarden Imported Note', notes: 'Imported note body', secureNote: { type: 0 } },
+        { id: 'i-3', folderId: null, type: 3, name: BW.card, card: { brand: 'Visa', number: BW.cardNumber, code: '951' } },
       ],
     }));
-    assert.equal(await importFile(p, 'bitwarden', bw), '2 items to import');
-    await confirmImport(p, 2);
+    // The core keeps a card as a note with custom fields, and the preview says so.
+    assert.equal(await importFile(p, 'bitwarden', bw), '3 items to import');
+    assert.match(await p.locator('#import-notes').textContent(), new RegExp(`"${BW.card}" is a card`));
+    await confirmImport(p, 3);
     await folderButton(p, BW.folder).click();
     await listItem(p, BW.name).click();
     assert.equal(await p.locator('#f-password').inputValue(), BW.password);

@@ -4,7 +4,6 @@
 import { $, run, toast, showPanel, showError, cell } from './ui.js';
 import { app, call, hooks, vaultName } from './app-state.js';
 import { KINDS } from './item-kinds.js';
-import { parseBitwarden, parseCsv } from './import-parsers.js';
 
 const MIN_LENGTH = 12;
 let pendingImport = null; // previewed items, until imported or cancelled
@@ -12,6 +11,8 @@ let pendingImport = null; // previewed items, until imported or cancelled
 export function forgetImport() {
   pendingImport = null;
   $('import-rows').replaceChildren();
+  $('import-notes').replaceChildren();
+  $('import-notes').hidden = true;
   $('import-preview').hidden = true;
 }
 
@@ -39,15 +40,23 @@ function saveText(text, name) {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
-function renderPreview(items) {
+/** `notes`: the core's sentences on what was converted or left out. */
+function renderPreview(items, notes) {
   const body = $('import-rows');
   body.replaceChildren();
   for (const it of items) {
     const tr = document.createElement('tr');
     tr.append(cell((KINDS[it.overview.kind] || { label: it.overview.kind }).label), cell(it.overview.name || ''),
-      cell(it.folderName || ''));
+      cell(it.folder || ''));
     body.append(tr);
   }
+  const list = $('import-notes');
+  list.replaceChildren(...notes.map((n) => {
+    const li = document.createElement('li');
+    li.textContent = n;
+    return li;
+  }));
+  list.hidden = notes.length === 0;
   $('import-count').textContent = items.length === 1 ? '1 item to import' : `${items.length} items to import`;
   $('import-vault').textContent = vaultName(app.currentVault);
   $('import-preview').hidden = false;
@@ -97,15 +106,17 @@ export function setupAccount() {
     const file = $('import-file').files[0];
     if (!file) return showError('import_no_file');
     const format = $('import-format').value;
-    const items = await run('Reading the file…', async () => {
+    // The worker reads every format with the core (pkg/, loaded on first use).
+    const read = await run('Reading the file…', async () => {
       const text = await file.text();
       if (format === 'blindvault') return call('openExport', { text, password: $('import-password').value });
-      return format === 'bitwarden' ? parseBitwarden(text) : parseCsv(text);
+      return call('parseImport', { format, text });
     }, $('import-form'));
-    if (!items) return;
+    if (!read) return;
+    const { items, notes } = read;
     if (items.length === 0) return showError('import_empty');
     pendingImport = items;
-    renderPreview(items);
+    renderPreview(items, notes);
   });
 
   $('import-confirm').addEventListener('click', async () => {

@@ -99,6 +99,7 @@ const ops = {
   audit: sharing.audit,
   exportAll: transfer.exportAll,
   openExport: transfer.openExport,
+  parseImport: transfer.parseImport,
   importItems: transfer.importItems,
   uploadAttachment: attachments.upload,
   downloadAttachment: attachments.download,

@@ -1,16 +1,19 @@
 // Export to and import from the password-protected file of SPEC § Web vault,
-// "Export file". Details of every item are opened here, sealed at once under
-// the export password, and only the envelope string leaves the worker.
+// "Export file", and reading other managers' files (§ Import files). The
+// formats themselves are the core's (src/transfer/, through pkg/'s
+// js-extras), the same code bv runs: this file only gathers the opened
+// items and writes the records. Details of every item are opened here,
+// sealed at once under the export password, and only the envelope string
+// leaves the worker.
 import { state, AppError, bv, envelopeToBlob, decodeJson, opened } from './state.js';
 import { sync, listing } from './sync.js';
 import { createItem } from './items.js';
 import { createFolder } from './folders.js';
-import { utf8, fromUtf8 } from '../bytes.js';
 import { extras } from './extras.js';
 
 export async function exportAll({ password }) {
   await sync({ envelopes: true });
-  const out = { format: 'blindvault-export', version: 1, exported_at: Math.floor(Date.now() / 1000), vaults: [] };
+  const vaults = [];
   for (const [vaultId, v] of state.vaults) {
     const folders = [...state.folders.values()].filter((f) => f.vaultId === vaultId).map((f) => ({ id: f.id, name: f.name }));
     const items = [];
@@ -23,20 +26,16 @@ export async function exportAll({ password }) {
         trashed: it.trashed_at != null,
       });
     }
-    out.vaults.push({ name: v.name, folders, items });
+    vaults.push({ name: v.name, folders, items });
   }
-  const { sealWithPassword } = await extras();
-  const plain = utf8(JSON.stringify(out));
-  try {
-    return { envelope: sealWithPassword(plain, password), count: out.vaults.reduce((n, v) => n + v.items.length, 0) };
-  } finally {
-    plain.fill(0);
-  }
+  const { sealExport } = await extras();
+  const { envelope, items } = sealExport(vaults, password);
+  return { envelope, count: items };
 }
 
 /** Opens an export file; returns its items flattened for the page's preview. */
 export async function openExport({ text, password }) {
-  const { openWithPassword } = await extras();
+  const { openWithPassword, readExport } = await extras();
   let plain;
   try {
     plain = openWithPassword(text.trim(), password);
@@ -44,32 +43,29 @@ export async function openExport({ text, password }) {
     // A wrong password and a tampered file are deliberately the same error.
     throw new AppError('export_password');
   }
-  let doc;
+  let vaults;
   try {
-    doc = JSON.parse(fromUtf8(plain));
+    vaults = readExport(plain);
   } catch {
     throw new AppError('import_format');
   } finally {
     plain.fill(0);
   }
-  if (!doc || doc.format !== 'blindvault-export' || doc.version !== 1 || !Array.isArray(doc.vaults)) {
+  return { items: vaults.flatMap((v) => v.records), notes: [] };
+}
+
+/** Reads another manager's file (format 'bitwarden' or 'csv') for the preview. */
+export async function parseImport({ format, text }) {
+  const core = await extras();
+  const parse = { bitwarden: core.parseBitwardenJson, csv: core.parseCsvImport }[format];
+  if (!parse) throw new AppError('import_format');
+  let parsed;
+  try {
+    parsed = parse(text);
+  } catch {
     throw new AppError('import_format');
   }
-  const items = [];
-  for (const v of doc.vaults) {
-    const folders = new Map((v.folders || []).map((f) => [f.id, String(f.name)]));
-    for (const it of v.items || []) {
-      if (!it || typeof it.overview !== 'object' || typeof it.details !== 'object') continue;
-      const overview = { ...it.overview };
-      const folderName = overview.folder ? folders.get(overview.folder) : undefined;
-      delete overview.folder;
-      // The files themselves are not in an export (SPEC § Export file).
-      const details = { ...it.details };
-      delete details.attachments;
-      items.push({ overview, details, folderName, trashed: !!it.trashed });
-    }
-  }
-  return items;
+  return { items: parsed.records, notes: parsed.notes };
 }
 
 /**
@@ -81,12 +77,13 @@ export async function importItems({ vaultId, items }, progress) {
   let done = 0;
   for (const it of items) {
     const overview = { ...it.overview };
-    if (it.folderName) {
-      if (!byName.has(it.folderName)) {
-        const { id } = await createFolder({ vaultId, name: it.folderName });
-        byName.set(it.folderName, id);
+    delete overview.folder;
+    if (it.folder) {
+      if (!byName.has(it.folder)) {
+        const { id } = await createFolder({ vaultId, name: it.folder });
+        byName.set(it.folder, id);
       }
-      overview.folder = byName.get(it.folderName);
+      overview.folder = byName.get(it.folder);
     }
     await createItem({ vaultId, overview, details: it.details || {} });
     done += 1;
