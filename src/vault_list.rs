@@ -2,7 +2,8 @@
 //!
 //! ```text
 //! envelope under account_key, ctx bv1/vault-list/<account>
-//! plaintext {"v":1,"version":N,"default":"<vault id>","vaults":["<id>",...]}   (default optional)
+//! plaintext {"v":1,"version":N,"default":"<vault id>","vaults":["<id>",...],
+//!            "anchors":{"<id>":{"len":L,"head":"<hex>"},...}}   (default, anchors optional)
 //! ```
 //!
 //! Only the account's own client can write it, so it says which vaults the
@@ -10,6 +11,15 @@
 //! *pending* until the person accepts it, and the default vault comes from
 //! here, never from the server's order. `version` grows by one per change;
 //! a device refuses a version lower than one it has seen.
+//!
+//! `anchors` carry, per listed vault, a member-log head that one of this
+//! account's devices verified. A new device starts verifying from there
+//! instead of entry 0 (only our own client can write the list, so the
+//! anchor is our own word), which keeps a device's first unlock of a vault
+//! with a long log to the entries since then (docs/BENCHMARKS.md, member log).
+
+use crate::member_log::Anchor;
+use std::collections::BTreeMap;
 
 use crate::account::UnlockedAccount;
 use crate::context::{validate_id, Context};
@@ -21,7 +31,16 @@ pub struct VaultList {
     pub version: u64,
     pub default: Option<String>,
     pub vaults: Vec<String>,
+    /// Vault id -> the member-log head an account device verified.
+    pub anchors: BTreeMap<String, Anchor>,
 }
+
+/// How far the list's anchor of a vault may trail what a device verified
+/// before [`VaultList::with_anchors`] writes a newer one: a new device then
+/// checks at most about this many signatures per vault (about 10 ms in
+/// Chromium at ~100 us each, docs/BENCHMARKS.md), for one list write per
+/// this many log entries.
+pub const ANCHOR_LAG: u64 = 100;
 
 #[derive(serde::Serialize)]
 struct Plain<'a> {
@@ -30,11 +49,47 @@ struct Plain<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     default: Option<&'a str>,
     vaults: &'a [String],
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    anchors: &'a BTreeMap<String, Anchor>,
 }
 
 impl VaultList {
     pub fn contains(&self, vault_id: &str) -> bool {
         self.vaults.iter().any(|v| v == vault_id)
+    }
+
+    /// The member-log anchor this account keeps for a listed vault.
+    pub fn anchor(&self, vault_id: &str) -> Option<&Anchor> {
+        self.anchors.get(vault_id)
+    }
+
+    /// The next version with newer anchors for the listed vaults among
+    /// `verified` (vault id, head a device just verified) whose anchor here
+    /// is missing or trails by at least [`ANCHOR_LAG`] entries; `None` when
+    /// none does, so a sync writes the list once when a vault first has a
+    /// log here and then about once per that many entries. The caller verified each head against the list's own anchor
+    /// (see [`crate::member_log::Roster::verify_anchored`]), so a newer
+    /// anchor always extends the older one.
+    pub fn with_anchors<'a>(
+        &self,
+        verified: impl IntoIterator<Item = (&'a str, &'a Anchor)>,
+    ) -> Option<VaultList> {
+        let mut next = self.clone();
+        let mut changed = false;
+        for (id, a) in verified {
+            let due = match self.anchors.get(id) {
+                None => a.len > 0,
+                Some(cur) => a.len >= cur.len.saturating_add(ANCHOR_LAG),
+            };
+            if self.contains(id) && due {
+                next.anchors.insert(id.to_owned(), a.clone());
+                changed = true;
+            }
+        }
+        changed.then(|| {
+            next.version += 1;
+            next
+        })
     }
 
     /// The next version with `vault_id` added (and made the default if there
@@ -64,6 +119,7 @@ impl VaultList {
         let mut next = self.clone();
         next.version += 1;
         next.vaults.retain(|v| v != vault_id);
+        next.anchors.remove(vault_id);
         if next.default.as_deref() == Some(vault_id) {
             next.default = next.vaults.first().cloned();
         }
@@ -76,6 +132,7 @@ impl VaultList {
             version: self.version,
             default: self.default.as_deref(),
             vaults: &self.vaults,
+            anchors: &self.anchors,
         })
         .map_err(|_| Error::InvalidPayload("cannot encode the vault list"))?;
         me.account_key()
@@ -88,10 +145,15 @@ impl VaultList {
         let pt = me
             .account_key()
             .open(envelope, &Context::vault_list(me.account_id())?)?;
-        let bad = || Error::InvalidPayload("the vault list is not {v, version, default?, vaults}");
+        let bad = || {
+            Error::InvalidPayload("the vault list is not {v, version, default?, vaults, anchors?}")
+        };
         let doc = strict_json::parse_bytes(pt.expose_secret()).map_err(|_| bad())?;
-        let [v, version, default, vaults] = doc
-            .fields(["v", "version", "default", "vaults"], Unknown::Refuse)
+        let [v, version, default, vaults, anchors] = doc
+            .fields(
+                ["v", "version", "default", "vaults", "anchors"],
+                Unknown::Refuse,
+            )
             .ok_or_else(bad)?;
         if v.and_then(Value::as_u64) != Some(1) {
             return Err(Error::UnsupportedVersion);
@@ -107,6 +169,25 @@ impl VaultList {
             validate_id(id).map_err(|_| bad())?;
             ids.push(id.to_owned());
         }
+        let mut anchor_map = BTreeMap::new();
+        if let Some(anchors) = anchors {
+            for (id, a) in anchors.members().ok_or_else(bad)? {
+                let [len, head] = a.fields(["len", "head"], Unknown::Refuse).ok_or_else(bad)?;
+                let len = len.and_then(Value::as_u64).ok_or_else(bad)?;
+                let head = head.and_then(Value::as_str).ok_or_else(bad)?;
+                validate_id(id).map_err(|_| bad())?;
+                if !ids.iter().any(|v| v == id) || !crate::member_log::is_hash(head) {
+                    return Err(bad());
+                }
+                let anchor = Anchor {
+                    len,
+                    head: head.to_owned(),
+                };
+                if anchor_map.insert(id.to_string(), anchor).is_some() {
+                    return Err(bad());
+                }
+            }
+        }
         if version < seen {
             return Err(Error::VaultListRollback { seen, got: version });
         }
@@ -114,6 +195,7 @@ impl VaultList {
             version,
             default,
             vaults: ids,
+            anchors: anchor_map,
         })
     }
 }

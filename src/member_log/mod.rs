@@ -21,6 +21,7 @@
 mod entry;
 mod roster;
 
+pub(crate) use entry::is_hash;
 pub use entry::{hash_of, Body, Entry, Op, Role, ENTRY_PREFIX, GENESIS_PREV, MAX_ENTRY_LEN};
 pub use roster::{Anchor, EntryInfo, Member, OpenedCopy, Proposal, Roster};
 

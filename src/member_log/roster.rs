@@ -157,6 +157,39 @@ impl Roster {
         Ok(r)
     }
 
+    /// [`Roster::verify`] from the longer of two anchors: this device's and
+    /// the one the account's sealed vault list keeps (SPEC § Vault list),
+    /// both heads some device of ours verified. The log must extend both, or
+    /// it is refused ([`Error::LogRollback`]); signatures are checked only
+    /// after the longer one.
+    pub fn verify_anchored(
+        vault: &str,
+        entries: &[&str],
+        device: Option<&Anchor>,
+        account: Option<&Anchor>,
+    ) -> Result<Roster> {
+        let (longer, shorter) = match (device, account) {
+            (Some(d), Some(a)) if a.len > d.len => (Some(a), Some(d)),
+            (d, a) if d.is_some() => (d, a),
+            (_, a) => (a, None),
+        };
+        let roster = Self::verify(vault, entries, longer)?;
+        match shorter {
+            Some(s) if !roster.extends(s) => Err(Error::LogRollback),
+            _ => Ok(roster),
+        }
+    }
+
+    /// Whether the first `a.len` entries of this log end in `a.head`.
+    pub fn extends(&self, a: &Anchor) -> bool {
+        if a.len == 0 {
+            return true;
+        }
+        self.entries
+            .get(&a.head)
+            .is_some_and(|e| e.n.checked_add(1) == Some(a.len))
+    }
+
     /// Verifies one more entry (signature included) and applies it: what the
     /// server runs before it stores an entry.
     pub fn apply(&mut self, text: &str) -> Result<EntryInfo> {
