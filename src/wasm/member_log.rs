@@ -38,6 +38,30 @@ fn identity_info(i: &Identity) -> Object {
     o
 }
 
+fn anchor_from(v: &JsValue) -> Result<Option<Anchor>, JsError> {
+    if v.is_undefined() || v.is_null() {
+        return Ok(None);
+    }
+    let len = Reflect::get(v, &"len".into()).ok().and_then(|v| v.as_f64());
+    let head = Reflect::get(v, &"head".into())
+        .ok()
+        .and_then(|v| v.as_string());
+    match (len, head) {
+        (Some(len), Some(head)) if len >= 0.0 && len.fract() == 0.0 => Ok(Some(Anchor {
+            len: len as u64,
+            head,
+        })),
+        _ => Err(JsError::new("invalid anchor: expected {len, head}")),
+    }
+}
+
+fn anchor_js(a: &Anchor) -> JsValue {
+    let o = Object::new();
+    set(&o, "len", a.len as f64);
+    set(&o, "head", a.head.as_str());
+    o.into()
+}
+
 fn role(s: &str) -> Result<Role, JsError> {
     Role::parse(s).ok_or_else(|| JsError::new("role must be read, write, admin or owner"))
 }
@@ -76,42 +100,26 @@ pub struct Roster(member_log::Roster);
 
 #[wasm_bindgen]
 impl Roster {
-    /// Verifies `entries` (oldest first) of `vaultId`; with `anchor`, the log
-    /// must extend what this device verified before.
+    /// Verifies `entries` (oldest first) of `vaultId`; the log must extend
+    /// `anchor` (what this device verified before) and the anchor our vault
+    /// `list` keeps for it, and signatures are checked after the longer one.
     pub fn verify(
         vault_id: &str,
         entries: Vec<String>,
         #[wasm_bindgen(unchecked_param_type = "LogAnchor | undefined")] anchor: JsValue,
+        list: &VaultList,
     ) -> Result<Roster, JsError> {
-        let anchor: Option<Anchor> = if anchor.is_undefined() || anchor.is_null() {
-            None
-        } else {
-            let len = Reflect::get(&anchor, &"len".into())
-                .ok()
-                .and_then(|v| v.as_f64());
-            let head = Reflect::get(&anchor, &"head".into())
-                .ok()
-                .and_then(|v| v.as_string());
-            match (len, head) {
-                (Some(len), Some(head)) if len >= 0.0 => Some(Anchor {
-                    len: len as u64,
-                    head,
-                }),
-                _ => return Err(JsError::new("invalid anchor: expected {len, head}")),
-            }
-        };
+        let anchor = anchor_from(&anchor)?;
         let refs: Vec<&str> = entries.iter().map(String::as_str).collect();
-        member_log::Roster::verify(vault_id, &refs, anchor.as_ref())
+        let account = list.0.anchor(vault_id);
+        member_log::Roster::verify_anchored(vault_id, &refs, anchor.as_ref(), account)
             .map(Roster)
             .map_err(js_err)
     }
 
     #[wasm_bindgen(unchecked_return_type = "LogAnchor")]
     pub fn anchor(&self) -> JsValue {
-        let o = Object::new();
-        set(&o, "len", self.0.len() as f64);
-        set(&o, "head", self.0.head());
-        o.into()
+        anchor_js(&self.0.anchor())
     }
 
     /// Every member of the verified roster.
@@ -329,6 +337,36 @@ impl VaultList {
     }
     pub fn contains(&self, vault_id: &str) -> bool {
         self.0.contains(vault_id)
+    }
+    /// The member-log anchor the list keeps for `vaultId` (SPEC § Vault list).
+    #[wasm_bindgen(unchecked_return_type = "LogAnchor | undefined")]
+    pub fn anchor(&self, vault_id: &str) -> JsValue {
+        self.0
+            .anchor(vault_id)
+            .map_or(JsValue::UNDEFINED, anchor_js)
+    }
+    /// The next version holding the anchors just verified (`vaultIds[i]`
+    /// -> `anchors[i]`) where ours are missing or trail by 100 entries or more, or
+    /// undefined when none does (SPEC § Vault list).
+    #[wasm_bindgen(js_name = withAnchors)]
+    pub fn with_anchors(
+        &self,
+        vault_ids: Vec<String>,
+        #[wasm_bindgen(unchecked_param_type = "LogAnchor[]")] anchors: Array,
+    ) -> Result<Option<VaultList>, JsError> {
+        if vault_ids.len() != anchors.length() as usize {
+            return Err(JsError::new("vault ids and anchors differ in length"));
+        }
+        let mut got = Vec::with_capacity(vault_ids.len());
+        for (id, a) in vault_ids.iter().zip(anchors.iter()) {
+            let a = anchor_from(&a)?
+                .ok_or_else(|| JsError::new("invalid anchor: expected {len, head}"))?;
+            got.push((id.as_str(), a));
+        }
+        Ok(self
+            .0
+            .with_anchors(got.iter().map(|(id, a)| (*id, a)))
+            .map(VaultList))
     }
     #[wasm_bindgen(getter)]
     pub fn version(&self) -> f64 {

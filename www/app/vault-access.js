@@ -249,10 +249,11 @@ export function vaultAccess(ctx) {
   function openListed(v, entries, anchor) {
     if (typeof v.wrapped_vault_key !== 'string' || typeof v.name !== 'string') throw fail('integrity');
     if (entries.length === 0) {
-      if (anchor) throw fail('integrity');
+      // A log that vanished after a device of ours verified one: a downgrade.
+      if (anchor || state.list.list.anchor(v.id)) throw fail('integrity');
       return openLegacy(v);
     }
-    const roster = opened(() => bv.Roster.verify(v.id, entries, anchor));
+    const roster = opened(() => bv.Roster.verify(v.id, entries, anchor, state.list.list));
     let access;
     try {
       access = opened(() => roster.access(state.account, v.wrapped_vault_key, state.list.list));
@@ -330,7 +331,7 @@ export function vaultAccess(ctx) {
     store().saveLogAnchors(verified); // not awaited: a count and a hash, and it never rejects
     // Oldest first, so the vault made first becomes the default if none is set.
     unlisted.sort((a, b) => a.seq - b.seq);
-    return { accepted, failed, later: { rewrap, unlisted: unlisted.map((v) => v.id) } };
+    return { accepted, failed, later: { rewrap, unlisted: unlisted.map((v) => v.id), verified } };
   }
 
   /** Frees the pending vaults' keys (before the next decide, and at lock). */
@@ -357,7 +358,7 @@ export function vaultAccess(ctx) {
    * accepted vaults whose copy is sealed get our own wrap, and vaults of ours
    * missing from the list (a list write that failed) are added to it.
    */
-  function settleAccess({ rewrap, unlisted }) {
+  function settleAccess({ rewrap, unlisted, verified = [] }) {
     for (const [id, key] of rewrap) {
       try {
         const own = state.account.wrapVaultKey(key, id);
@@ -366,7 +367,13 @@ export function vaultAccess(ctx) {
         // a key handle freed by a newer sync: that sync decides again
       }
     }
-    if (unlisted.length) addToList(unlisted).catch(() => {});
+    // Then the list's log anchors, if they trail what we verified by enough
+    // that a new device of ours would check many signatures (SPEC § Vault list).
+    const listed = unlisted.length ? addToList(unlisted).catch(() => {}) : Promise.resolve();
+    if (verified.length === 0) return;
+    const ids = verified.map(([id]) => id);
+    const heads = verified.map(([, a]) => a);
+    listed.then(() => saveList((list) => list.withAnchors(ids, heads))).catch(() => {});
   }
 
   // ---------- pending vaults ----------

@@ -607,3 +607,47 @@ fn an_audit_chain_rewritten_and_rehashed_is_caught_by_the_remembered_head() {
         "a refused chain is not remembered"
     );
 }
+
+#[test]
+fn a_new_machine_is_held_to_the_log_the_accounts_vault_list_anchors() {
+    // The first sync that verifies a listed vault's log writes its head
+    // into the account's sealed vault list (SPEC § Vault list).
+    let s = Server::with_account("ivy@example.com");
+    s.bv()
+        .args(["item", "add", "Work/db", "--password", "pw"])
+        .assert()
+        .success();
+    let jon = s.person("jon@example.com");
+    share_and_accept(&s, "Work", jon.path(), "jon@example.com", "read");
+    let login = |dir: &std::path::Path| {
+        s.bv_in(dir)
+            .args(["login", "--email", "ivy@example.com"])
+            .assert()
+            .success();
+    };
+    // A machine of ivy's that never saw the vault opens it.
+    let fresh = tempfile::tempdir().unwrap();
+    login(fresh.path());
+    s.bv_in(fresh.path())
+        .args(["item", "get", "Work/db", "--field", "password"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("pw"));
+
+    // The server drops the vault's log, so that it looks like a vault made
+    // before member logs (whose copies nothing checks). A second new machine
+    // has no anchor of its own and still refuses: the account's list has one.
+    s.sql("DELETE FROM member_log");
+    let other = tempfile::tempdir().unwrap();
+    login(other.path());
+    s.bv_in(other.path())
+        .args(["item", "get", "Work/db", "--field", "password"])
+        .assert()
+        .failure()
+        .stdout(predicate::str::contains("pw").not());
+    s.bv_in(other.path())
+        .args(["vault", "list"])
+        .assert()
+        .code(4)
+        .stderr(predicate::str::contains("dropped"));
+}

@@ -23,7 +23,13 @@ export async function createVault(name) {
     wrapped_vault_key: state.account.wrapVaultKey(key, id),
     log_entry: entry,
   });
-  const roster = bv.Roster.verify(id, [entry], undefined);
+  const none = new bv.VaultList();
+  let roster;
+  try {
+    roster = bv.Roster.verify(id, [entry], undefined, none);
+  } finally {
+    none.free();
+  }
   state.vaults.set(id, { key, name, role: 'owner', revision: view.revision, seq: view.seq, legacy: false });
   state.rosters.set(id, roster);
   await saveLogAnchors([[id, roster.anchor()]]);

@@ -123,28 +123,31 @@ pub fn save_list(
 }
 
 /// The verified roster of one vault, or `None` for a vault without a log
-/// (refused when this machine has verified a log for it before).
+/// (refused when this machine, or the account's vault `list`, has an anchor
+/// for it: some device of ours verified a log for it before).
 pub fn verify_log(
     client: &Client,
     anchors: &Anchors,
     owner: &str,
     vault_id: &str,
+    list: Option<&VaultList>,
 ) -> Result<Option<Roster>, String> {
     let log: LogAnswer = client
         .get(&format!("/vaults/{vault_id}/log"))
         .map_err(|e| format!("member log: {e}"))?;
     let anchor = anchors.log(owner, vault_id);
+    let account = list.and_then(|l| l.anchor(vault_id));
     if log.entries.is_empty() {
-        return match anchor {
+        return match anchor.or(account) {
             Some(_) => Err(
-                "the server dropped the vault's member log, which this machine verified before"
+                "the server dropped the vault's member log, which this account verified before"
                     .into(),
             ),
             None => Ok(None),
         };
     }
     let refs: Vec<&str> = log.entries.iter().map(String::as_str).collect();
-    Roster::verify(vault_id, &refs, anchor)
+    Roster::verify_anchored(vault_id, &refs, anchor, account)
         .map(Some)
         .map_err(|e| format!("member log: {e}"))
 }
@@ -164,7 +167,7 @@ fn open_one(
     v: &VaultView,
 ) -> Result<Opened, String> {
     let owner = keyring.owner();
-    let roster = verify_log(client, anchors, &owner, &v.id)?;
+    let roster = verify_log(client, anchors, &owner, &v.id, list.map(|l| &l.list))?;
     let mut view = v.clone();
     let Some(roster) = roster else {
         let key = keyring
@@ -255,12 +258,21 @@ pub fn sync(client: &Client, keyring: &Keyring) -> CliResult<Synced> {
     anchors.save()?;
     let mut list = list;
     // Vaults we made whose list update never happened are ours: list them.
+    // And keep the list's log anchors near what we verified, so a new
+    // device of ours does not check every signature again (SPEC § Vault list).
     if let (Keyring::Account(me), Some(state)) = (keyring, list.as_mut()) {
         let mut next = state.list.clone();
         for id in &repairs {
             if let Ok(Some(n)) = next.with(id) {
                 next = n;
             }
+        }
+        let verified: Vec<(String, blindvault::member_log::Anchor)> = vaults
+            .iter()
+            .filter_map(|v| v.roster.as_ref().map(|r| (v.id.clone(), r.anchor())))
+            .collect();
+        if let Some(n) = next.with_anchors(verified.iter().map(|(id, a)| (id.as_str(), a))) {
+            next = n;
         }
         if next != state.list && save_list(client, me, state, &next).is_ok() {
             state.list = next;
