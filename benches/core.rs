@@ -319,6 +319,26 @@ fn member_log(c: &mut Criterion) {
     g.bench_function("blindvault Roster::verify", |b| {
         b.iter(|| blindvault::member_log::Roster::verify("v1", black_box(&refs), None).unwrap())
     });
+    // A new device of an account whose vault list keeps an anchor
+    // ANCHOR_LAG entries back (SPEC § Vault list).
+    let back = refs.len() - blindvault::vault_list::ANCHOR_LAG as usize;
+    let anchor = blindvault::member_log::Roster::verify("v1", &refs[..back], None)
+        .unwrap()
+        .anchor();
+    g.bench_function(
+        "blindvault Roster::verify_anchored, account anchor 100 back",
+        |b| {
+            b.iter(|| {
+                blindvault::member_log::Roster::verify_anchored(
+                    "v1",
+                    black_box(&refs),
+                    None,
+                    Some(&anchor),
+                )
+                .unwrap()
+            })
+        },
+    );
     let sk = SigningKey::from_bytes(&[5; 32]);
     let vk = sk.verifying_key();
     let msg = [7u8; 200];
