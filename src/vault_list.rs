@@ -93,16 +93,31 @@ impl VaultList {
     }
 
     /// The next version with `vault_id` added (and made the default if there
-    /// was none). Unchanged content still bumps nothing: returns `None`.
-    pub fn with(&self, vault_id: &str) -> Result<Option<VaultList>> {
+    /// was none), with `anchor` (the head of its member log we verified, if
+    /// it has one) as its anchor unless it has one already: a vault enters
+    /// the list with its anchor, so no second write is needed for it.
+    /// Unchanged content still bumps nothing: returns `None`.
+    pub fn with(&self, vault_id: &str, anchor: Option<&Anchor>) -> Result<Option<VaultList>> {
         validate_id(vault_id)?;
-        if self.contains(vault_id) && self.default.is_some() {
+        let anchor = match anchor {
+            Some(a) if a.len == 0 || !crate::member_log::is_hash(&a.head) => {
+                return Err(Error::InvalidPayload(
+                    "an anchor is not {len > 0, hex head}",
+                ))
+            }
+            Some(a) if !self.anchors.contains_key(vault_id) => Some(a),
+            _ => None,
+        };
+        if self.contains(vault_id) && self.default.is_some() && anchor.is_none() {
             return Ok(None);
         }
         let mut next = self.clone();
         next.version += 1;
         if !next.contains(vault_id) {
             next.vaults.push(vault_id.to_owned());
+        }
+        if let Some(a) = anchor {
+            next.anchors.insert(vault_id.to_owned(), a.clone());
         }
         if next.default.is_none() {
             next.default = Some(vault_id.to_owned());

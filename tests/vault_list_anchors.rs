@@ -147,7 +147,7 @@ fn the_log_must_extend_the_device_and_the_account_anchor() {
 #[test]
 fn the_list_takes_a_newer_anchor_only_when_the_old_one_trails_by_the_lag() {
     let me = person("carol");
-    let list = VaultList::default().with("v1").unwrap().unwrap();
+    let list = VaultList::default().with("v1", None).unwrap().unwrap();
     let at = |len: u64| Anchor {
         len,
         head: format!("{len:064x}"),
@@ -177,11 +177,45 @@ fn the_list_takes_a_newer_anchor_only_when_the_old_one_trails_by_the_lag() {
         gone
     );
     // A list without anchors (as written before them) still opens.
-    let old = VaultList::default().with("v1").unwrap().unwrap();
+    let old = VaultList::default().with("v1", None).unwrap().unwrap();
     assert!(VaultList::open(&me, &old.seal(&me).unwrap(), 0)
         .unwrap()
         .anchors
         .is_empty());
+}
+
+#[test]
+fn a_vault_enters_the_list_with_its_anchor_and_keeps_the_first() {
+    let a = |len: u64| Anchor {
+        len,
+        head: format!("{len:064x}"),
+    };
+    let list = VaultList::default()
+        .with("v1", Some(&a(1)))
+        .unwrap()
+        .unwrap();
+    assert_eq!((list.version, list.anchor("v1")), (1, Some(&a(1))));
+    assert_eq!(list.default.as_deref(), Some("v1"));
+    // Listed with an anchor already: nothing to write; a later head moves
+    // the anchor only through with_anchors (after the lag).
+    assert!(list.with("v1", Some(&a(7))).unwrap().is_none());
+    // Listed without one (before anchors): it gets this one.
+    let bare = VaultList::default().with("v1", None).unwrap().unwrap();
+    let next = bare.with("v1", Some(&a(3))).unwrap().unwrap();
+    assert_eq!((next.version, next.anchor("v1")), (2, Some(&a(3))));
+    // A malformed anchor is refused before anything is written.
+    for bad in [
+        a(0),
+        Anchor {
+            len: 2,
+            head: "zz".repeat(32),
+        },
+    ] {
+        assert!(matches!(
+            bare.with("v2", Some(&bad)),
+            Err(Error::InvalidPayload(_))
+        ));
+    }
 }
 
 #[test]

@@ -328,9 +328,19 @@ impl VaultList {
     pub fn seal(&self, account: &Account) -> Result<String, JsError> {
         self.0.seal(&account.0).map_err(js_err)
     }
-    /// The next version with `vaultId` added, or undefined when nothing changes.
-    pub fn with(&self, vault_id: &str) -> Result<Option<VaultList>, JsError> {
-        Ok(self.0.with(vault_id).map_err(js_err)?.map(VaultList))
+    /// The next version with `vaultId` added (with `anchor`, the head of its
+    /// log we verified, unless it has one), or undefined when nothing changes.
+    pub fn with(
+        &self,
+        vault_id: &str,
+        #[wasm_bindgen(unchecked_param_type = "LogAnchor | undefined")] anchor: JsValue,
+    ) -> Result<Option<VaultList>, JsError> {
+        let anchor = anchor_from(&anchor)?;
+        Ok(self
+            .0
+            .with(vault_id, anchor.as_ref())
+            .map_err(js_err)?
+            .map(VaultList))
     }
     pub fn without(&self, vault_id: &str) -> Option<VaultList> {
         self.0.without(vault_id).map(VaultList)

@@ -186,11 +186,15 @@ export function vaultAccess(ctx) {
     }
   }
 
-  /** Adds these vaults to our list (the first one ever added becomes the default). */
-  function addToList(vaultIds) {
+  /**
+   * Adds these vaults to our list (the first one ever added becomes the
+   * default), each with the head of its log we verified (`anchors`: vault
+   * id -> anchor) so it needs no second write (SPEC § Vault list).
+   */
+  function addToList(vaultIds, anchors = new Map()) {
     return saveList((list) => {
       let next;
-      for (const id of vaultIds) next = (next || list).with(id) || next;
+      for (const id of vaultIds) next = (next || list).with(id, anchors.get(id)) || next;
       return next;
     });
   }
@@ -319,9 +323,10 @@ export function vaultAccess(ctx) {
       }
       if (got.roster) verified.push([v.id, got.roster.anchor()]);
       if (got.pending) {
+        const anchor = got.roster ? got.roster.anchor() : undefined;
         if (got.roster) got.roster.free();
         state.pending.set(v.id, { id: v.id, key: got.key, name: got.name, role: got.role, legacy: got.legacy,
-          addedBy: got.addedBy, pin: 'unknown' });
+          addedBy: got.addedBy, anchor, pin: 'unknown' });
         return;
       }
       accepted.push({ v, got });
@@ -369,7 +374,7 @@ export function vaultAccess(ctx) {
     }
     // Then the list's log anchors, if they trail what we verified by enough
     // that a new device of ours would check many signatures (SPEC § Vault list).
-    const listed = unlisted.length ? addToList(unlisted).catch(() => {}) : Promise.resolve();
+    const listed = unlisted.length ? addToList(unlisted, new Map(verified)).catch(() => {}) : Promise.resolve();
     if (verified.length === 0) return;
     const ids = verified.map(([id]) => id);
     const heads = verified.map(([, a]) => a);
@@ -409,7 +414,7 @@ export function vaultAccess(ctx) {
       if (now === 'changed') throw fail('key_changed');
     }
     const own = state.account.wrapVaultKey(p.key, vaultId);
-    await addToList([vaultId]);
+    await addToList([vaultId], new Map(p.anchor ? [[vaultId, p.anchor]] : []));
     await authed('PUT', `/vaults/${vaultId}/key`, { wrapped_vault_key: own });
     if (p.addedBy) await pin([p.addedBy]);
   }

@@ -288,7 +288,7 @@ async function memberLog(n = 1000, people = 10, lag = 100) {
   const ours = await timed(RUNS, () => {
     bv.Roster.verify('vault-1', entries, undefined, none).free();
   });
-  const listed = none.with('vault-1');
+  const listed = none.with('vault-1', undefined);
   const anchored = listed.withAnchors(['vault-1'], [anchorBack]);
   const fromAccountAnchor = await timed(RUNS, () => {
     bv.Roster.verify('vault-1', entries, undefined, anchored).free();

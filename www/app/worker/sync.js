@@ -33,7 +33,7 @@ export async function createVault(name) {
   state.vaults.set(id, { key, name, role: 'owner', revision: view.revision, seq: view.seq, legacy: false });
   state.rosters.set(id, roster);
   await saveLogAnchors([[id, roster.anchor()]]);
-  await addToList([id]).catch(() => {});
+  await addToList([id], new Map([[id, roster.anchor()]])).catch(() => {});
   return id;
 }
 

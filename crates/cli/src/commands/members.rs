@@ -493,7 +493,12 @@ pub fn accept(ctx: &Ctx, name: &str, fingerprint: Option<&str>) -> CliResult<()>
         .list
         .as_ref()
         .ok_or_else(|| CliError::other("internal: no vault list"))?;
-    if let Some(next) = state.list.with(&p.vault.id).map_err(core)? {
+    let anchor = p.vault.roster.as_ref().map(|r| r.anchor());
+    if let Some(next) = state
+        .list
+        .with(&p.vault.id, anchor.as_ref())
+        .map_err(core)?
+    {
         vaults::save_list(&client, account, state, &next)?;
     }
     let own = account

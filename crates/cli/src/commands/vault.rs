@@ -33,16 +33,13 @@ pub fn create(ctx: &Ctx, name: &str) -> crate::exit::CliResult<()> {
     let mut anchors = crate::anchors::Anchors::load()?;
     let state = vaults::load_list(&client, account, anchors.list_version(&keyring.owner()))?;
     let created: Created = client.post("/vaults", &body)?;
-    anchors.set_log(
-        &keyring.owner(),
-        &id,
-        blindvault::member_log::Anchor {
-            len: 1,
-            head: blindvault::member_log::hash_of(&entry),
-        },
-    );
+    let anchor = blindvault::member_log::Anchor {
+        len: 1,
+        head: blindvault::member_log::hash_of(&entry),
+    };
+    anchors.set_log(&keyring.owner(), &id, anchor.clone());
     anchors.save()?;
-    if let Some(next) = state.list.with(&id).map_err(core)? {
+    if let Some(next) = state.list.with(&id, Some(&anchor)).map_err(core)? {
         vaults::save_list(&client, account, &state, &next)?;
     }
     ctx.out.show(

@@ -262,15 +262,16 @@ pub fn sync(client: &Client, keyring: &Keyring) -> CliResult<Synced> {
     // device of ours does not check every signature again (SPEC § Vault list).
     if let (Keyring::Account(me), Some(state)) = (keyring, list.as_mut()) {
         let mut next = state.list.clone();
-        for id in &repairs {
-            if let Ok(Some(n)) = next.with(id) {
-                next = n;
-            }
-        }
         let verified: Vec<(String, blindvault::member_log::Anchor)> = vaults
             .iter()
             .filter_map(|v| v.roster.as_ref().map(|r| (v.id.clone(), r.anchor())))
             .collect();
+        for id in &repairs {
+            let anchor = verified.iter().find(|(v, _)| v == id).map(|(_, a)| a);
+            if let Ok(Some(n)) = next.with(id, anchor) {
+                next = n;
+            }
+        }
         if let Some(n) = next.with_anchors(verified.iter().map(|(id, a)| (id.as_str(), a))) {
             next = n;
         }
