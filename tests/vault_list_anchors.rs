@@ -9,7 +9,6 @@ use blindvault::keys::SymmetricKey;
 use blindvault::member_log::{self, genesis, Anchor, Proposal, Role, Roster};
 use blindvault::vault_list::{VaultList, ANCHOR_LAG};
 use blindvault::Error;
-use std::collections::BTreeMap;
 
 fn person(id: &str) -> UnlockedAccount {
     // The KDF is irrelevant here; a fixed master key keeps the test fast.
@@ -247,7 +246,7 @@ fn a_list_with_a_malformed_anchor_is_refused() {
             version: 1,
             default: Some("v1".into()),
             vaults: vec!["v1".into()],
-            anchors: BTreeMap::from([(id.to_owned(), a)]),
+            anchors: vec![(id.to_owned(), a)],
         };
         let sealed = list.seal(&me).unwrap();
         assert!(
