@@ -2,24 +2,13 @@
 //! hostile server or a member could try, and the vault key copies bound to it.
 #![allow(clippy::unwrap_used)]
 
-use blindvault::account::{self, UnlockedAccount};
-use blindvault::kdf::{KdfParams, MasterKey};
+mod common;
+
+use blindvault::account::UnlockedAccount;
 use blindvault::keys::SymmetricKey;
 use blindvault::member_log::{self, genesis, Anchor, Proposal, Role, Roster};
 use blindvault::Error;
-
-fn person(id: &str) -> UnlockedAccount {
-    // The KDF is irrelevant here; a fixed master key keeps the test fast.
-    let kdf = KdfParams {
-        alg: "pbkdf2-sha256".into(),
-        iterations: 600_000,
-        salt: "AAAAAAAAAAAAAAAAAAAAAA".into(),
-    };
-    let master = MasterKey::from_pbkdf2_output(&[id.len() as u8; 32], &kdf).unwrap();
-    let (_, mut acct) = account::register_with_master_key(&master, kdf, id).unwrap();
-    acct.issue_identity(&format!("{id}@example.com")).unwrap();
-    acct
-}
+use common::person;
 
 struct Log {
     entries: Vec<String>,

@@ -3,25 +3,14 @@
 //! there, the log must still extend every anchor we hold, and the list only
 //! takes a newer anchor once the old one trails by `ANCHOR_LAG` entries.
 
-use blindvault::account::{self, UnlockedAccount};
-use blindvault::kdf::{KdfParams, MasterKey};
+mod common;
+
+use blindvault::account::UnlockedAccount;
 use blindvault::keys::SymmetricKey;
 use blindvault::member_log::{self, genesis, Anchor, Proposal, Role, Roster};
 use blindvault::vault_list::{VaultList, ANCHOR_LAG};
 use blindvault::Error;
-
-fn person(id: &str) -> UnlockedAccount {
-    // The KDF is irrelevant here; a fixed master key keeps the test fast.
-    let kdf = KdfParams {
-        alg: "pbkdf2-sha256".into(),
-        iterations: 600_000,
-        salt: "AAAAAAAAAAAAAAAAAAAAAA".into(),
-    };
-    let master = MasterKey::from_pbkdf2_output(&[id.len() as u8; 32], &kdf).unwrap();
-    let (_, mut acct) = account::register_with_master_key(&master, kdf, id).unwrap();
-    acct.issue_identity(&format!("{id}@example.com")).unwrap();
-    acct
-}
+use common::person;
 
 fn strs(v: &[String]) -> Vec<&str> {
     v.iter().map(String::as_str).collect()

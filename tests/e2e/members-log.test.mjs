@@ -307,6 +307,41 @@ describe('web vault: members decide who holds a vault key', { concurrency: false
     await vaultButton(p, ROLLBACK).waitFor({ timeout: WAIT });
   });
 
+  it('(e) a browser that never saw a vault is held to the log head our vault list keeps: a dropped log is refused', async () => {
+    // O made the Rollback vault, so O's sealed vault list holds its log head
+    // (SPEC § Vault list). A new browser profile of O's has no anchor of its
+    // own; without the list's, a vanished log would look like a vault made
+    // before member logs, whose copies nothing checks.
+    const signIn = async () => {
+      const p = await (await browser.newContext({ viewport: { width: 1360, height: 900 } })).newPage();
+      await p.goto(server.url);
+      await p.getByRole('tab', { name: 'Log in' }).click();
+      await p.locator('#login-email').fill(O.email);
+      await p.locator('#login-password').fill(O.master);
+      await p.locator('#login-submit').click();
+      await vaultButton(p, LEDGER).waitFor({ timeout: WAIT });
+      return p;
+    };
+    const seen = await signIn();
+    await vaultButton(seen, ROLLBACK).waitFor({ timeout: WAIT });
+    await seen.context().close();
+
+    const rows = sql(`SELECT n || '|' || entry || '|' || hash FROM member_log WHERE vault_id = '${ids.rollback}' ORDER BY n`)
+      .split('\n').map((r) => r.split('|'));
+    server.sql(`DELETE FROM member_log WHERE vault_id = '${ids.rollback}'`);
+    try {
+      const fresh = await signIn();
+      await expectBanner(fresh, 'failed its integrity check');
+      assert.equal(await vaultButton(fresh, ROLLBACK).count(), 0, 'the vault is not listed');
+      assert.equal(await listItem(fresh, 'Rollback Item').count(), 0);
+      await fresh.context().close();
+    } finally {
+      for (const [n, entry, hash] of rows) {
+        server.sql(`INSERT INTO member_log (vault_id, n, entry, hash) VALUES ('${ids.rollback}', ${n}, '${entry}', '${hash}')`);
+      }
+    }
+  });
+
   it('(f) removing a member from a vault with a service token: one rotate request, the token\'s grant revoked', async () => {
     const p = page.O;
     const token = await apiLogin(O);

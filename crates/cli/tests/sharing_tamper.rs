@@ -610,8 +610,8 @@ fn an_audit_chain_rewritten_and_rehashed_is_caught_by_the_remembered_head() {
 
 #[test]
 fn a_new_machine_is_held_to_the_log_the_accounts_vault_list_anchors() {
-    // The first sync that verifies a listed vault's log writes its head
-    // into the account's sealed vault list (SPEC § Vault list).
+    // `vault create` put the new vault's log head into the account's sealed
+    // vault list along with the vault (SPEC § Vault list).
     let s = Server::with_account("ivy@example.com");
     s.bv()
         .args(["item", "add", "Work/db", "--password", "pw"])
