@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::Server;
+use common::{Backend, Server};
 use predicates::prelude::*;
 
 fn count(s: &Server, action: &str) -> String {
@@ -47,9 +47,8 @@ fn share_and_accept(s: &Server, vault: &str, dir: &std::path::Path, email: &str,
         .success();
 }
 
-#[test]
-fn share_accept_members_and_remove_member_rotates_the_vault_key() {
-    let s = Server::with_account("ann@example.com");
+fn share_accept_members_and_remove_member_rotates_the_vault_key(b: Backend) {
+    let s = Server::with_account_on("ann@example.com", b);
     s.bv()
         .args(["item", "add", "Work/ops/db", "--password", "pw1"])
         .assert()
@@ -196,9 +195,8 @@ fn share_accept_members_and_remove_member_rotates_the_vault_key() {
 /// The issue's first attack: the server adds a membership row for an account
 /// it controls, then the admin removes a member (which rotates the key). The
 /// injected account must not get the new key: the removal is refused.
-#[test]
-fn a_membership_row_the_server_adds_is_refused_and_never_sealed_to() {
-    let s = Server::with_account("amy@example.com");
+fn a_membership_row_the_server_adds_is_refused_and_never_sealed_to(b: Backend) {
+    let s = Server::with_account_on("amy@example.com", b);
     s.bv()
         .args(["item", "add", "Work/db", "--password", "secret1"])
         .assert()
@@ -251,9 +249,8 @@ fn a_membership_row_the_server_adds_is_refused_and_never_sealed_to() {
 /// A removal the server does not carry out: it keeps (or restores) the
 /// removed member's row and serves it the old or the new copy. The removed
 /// member's client refuses the vault; the admin sees the list differ.
-#[test]
-fn a_removal_the_server_does_not_carry_out_is_detected() {
-    let s = Server::with_account("eve-admin@example.com");
+fn a_removal_the_server_does_not_carry_out_is_detected(b: Backend) {
+    let s = Server::with_account_on("eve-admin@example.com", b);
     s.bv()
         .args(["item", "add", "Work/db", "--password", "before"])
         .assert()
@@ -300,9 +297,8 @@ fn a_removal_the_server_does_not_carry_out_is_detected() {
         .stderr(predicate::str::contains("member log commits to"));
 }
 
-#[test]
-fn forged_rewritten_or_truncated_logs_are_refused() {
-    let s = Server::with_account("fay@example.com");
+fn forged_rewritten_or_truncated_logs_are_refused(b: Backend) {
+    let s = Server::with_account_on("fay@example.com", b);
     s.bv()
         .args(["item", "add", "Work/db", "--password", "pw"])
         .assert()
@@ -346,9 +342,8 @@ fn forged_rewritten_or_truncated_logs_are_refused() {
         .stderr(predicate::str::contains("dropped"));
 }
 
-#[test]
-fn identities_swapped_at_first_contact_or_later_are_refused() {
-    let s = Server::with_account("hal@example.com");
+fn identities_swapped_at_first_contact_or_later_are_refused(b: Backend) {
+    let s = Server::with_account_on("hal@example.com", b);
     s.bv().args(["vault", "create", "Two"]).assert().success();
     let ida = s.person("ida@example.com");
     let _joe = s.person("joe@example.com");
@@ -406,9 +401,8 @@ fn identities_swapped_at_first_contact_or_later_are_refused() {
 
 /// A vault shared unasked by another user (or planted by the server) is only
 /// pending: not listed, not used, even under the same name as one's own.
-#[test]
-fn a_vault_shared_unasked_stays_pending() {
-    let s = Server::with_account("kim@example.com");
+fn a_vault_shared_unasked_stays_pending(b: Backend) {
+    let s = Server::with_account_on("kim@example.com", b);
     s.bv()
         .args(["item", "add", "Work/mine", "--password", "own"])
         .assert()
@@ -456,9 +450,8 @@ fn a_vault_shared_unasked_stays_pending() {
         .stdout(predicate::str::contains("lou@example.com"));
 }
 
-#[test]
-fn swapped_envelopes_refuse_edit_and_history_without_writing() {
-    let s = Server::with_account("sw@example.com");
+fn swapped_envelopes_refuse_edit_and_history_without_writing(b: Backend) {
+    let s = Server::with_account_on("sw@example.com", b);
     s.bv()
         .args(["item", "add", "Work/a", "--password", "pa"])
         .assert()
@@ -529,9 +522,8 @@ fn swapped_envelopes_refuse_edit_and_history_without_writing() {
         .stderr(predicate::str::contains("revision 1"));
 }
 
-#[test]
-fn audit_log_verifies_here_and_a_rewrite_is_caught() {
-    let s = Server::with_account("au@example.com");
+fn audit_log_verifies_here_and_a_rewrite_is_caught(b: Backend) {
+    let s = Server::with_account_on("au@example.com", b);
     s.bv()
         .args(["item", "add", "Work/a", "--password", "pa"])
         .assert()
@@ -558,10 +550,9 @@ fn audit_log_verifies_here_and_a_rewrite_is_caught() {
 /// recomputes every later hash and back-link, so the chain is
 /// self-consistent again: the head remembered in audit-heads.json shows the
 /// rewrite, and a refused chain is not remembered.
-#[test]
-fn an_audit_chain_rewritten_and_rehashed_is_caught_by_the_remembered_head() {
+fn an_audit_chain_rewritten_and_rehashed_is_caught_by_the_remembered_head(b: Backend) {
     use blindvault::audit_chain::{entry_hash, Entry, GENESIS};
-    let s = Server::with_account("ah@example.com");
+    let s = Server::with_account_on("ah@example.com", b);
     s.bv()
         .args(["item", "add", "Work/a", "--password", "pa"])
         .assert()
@@ -572,11 +563,15 @@ fn an_audit_chain_rewritten_and_rehashed_is_caught_by_the_remembered_head() {
         .success();
     let heads = std::fs::read_to_string(s.config.path().join("audit-heads.json")).unwrap();
     let chain = s.sql("SELECT chain FROM audit WHERE action = 'item.create'");
+    let (array, object) = match s.backend() {
+        Backend::Sqlite => ("json_group_array", "json_object"),
+        Backend::Postgres => ("json_agg", "json_build_object"),
+    };
     let rows = s.sql(&format!(
-        "SELECT json_group_array(json_object('seq', seq, 'chain', chain, 'time', time, \
+        "SELECT {array}({object}('seq', seq, 'chain', chain, 'time', time, \
          'actor', actor, 'action', action, 'object', object, 'client', client, \
          'outcome', outcome, 'prev_hash', prev_hash, 'hash', hash)) \
-         FROM (SELECT * FROM audit WHERE chain = '{chain}' ORDER BY seq)"
+         FROM (SELECT * FROM audit WHERE chain = '{chain}' ORDER BY seq) AS chain_rows"
     ));
     let mut entries: Vec<Entry> = serde_json::from_str(&rows).unwrap();
     assert!(entries.len() >= 2, "{rows}");
@@ -608,11 +603,10 @@ fn an_audit_chain_rewritten_and_rehashed_is_caught_by_the_remembered_head() {
     );
 }
 
-#[test]
-fn a_new_machine_is_held_to_the_log_the_accounts_vault_list_anchors() {
+fn a_new_machine_is_held_to_the_log_the_accounts_vault_list_anchors(b: Backend) {
     // `vault create` put the new vault's log head into the account's sealed
     // vault list along with the vault (SPEC § Vault list).
-    let s = Server::with_account("ivy@example.com");
+    let s = Server::with_account_on("ivy@example.com", b);
     s.bv()
         .args(["item", "add", "Work/db", "--password", "pw"])
         .assert()
@@ -651,3 +645,34 @@ fn a_new_machine_is_held_to_the_log_the_accounts_vault_list_anchors() {
         .code(4)
         .stderr(predicate::str::contains("dropped"));
 }
+
+/// Every attack above against the server on SQLite and on PostgreSQL.
+macro_rules! both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[test]
+            fn $name() {
+                super::$name(super::Backend::Sqlite)
+            })*
+        }
+        mod postgres {
+            $(#[test]
+            fn $name() {
+                super::$name(super::Backend::Postgres)
+            })*
+        }
+    };
+}
+
+both_backends!(
+    share_accept_members_and_remove_member_rotates_the_vault_key,
+    a_membership_row_the_server_adds_is_refused_and_never_sealed_to,
+    a_removal_the_server_does_not_carry_out_is_detected,
+    forged_rewritten_or_truncated_logs_are_refused,
+    identities_swapped_at_first_contact_or_later_are_refused,
+    a_vault_shared_unasked_stays_pending,
+    swapped_envelopes_refuse_edit_and_history_without_writing,
+    audit_log_verifies_here_and_a_rewrite_is_caught,
+    an_audit_chain_rewritten_and_rehashed_is_caught_by_the_remembered_head,
+    a_new_machine_is_held_to_the_log_the_accounts_vault_list_anchors,
+);
