@@ -40,19 +40,31 @@ async function seed(base) {
   const kdf = bv.newKdfParams();
   const accountId = id();
   const { registration: r, account } = bv.register(await bv.deriveMasterKey(PASSWORD, kdf), kdf, accountId);
+  // A current account, as the web vault registers one: its identity, a vault
+  // with a member log, and the sealed vault list naming it (with its log
+  // head), so every login below verifies all of that as a real one does.
+  const idn = account.issueIdentity(EMAIL);
   await api(base, 'POST', '/accounts', {
     account_id: r.account_id, email: EMAIL, kdf: r.kdf, wrapped_account_key: r.wrapped_account_key,
     public_key: r.public_key, wrapped_private_key: r.wrapped_private_key, auth_key: r.auth_key,
+    identity: idn.identity, wrapped_signing_key: idn.wrapped_signing_key,
   });
   const master = await bv.deriveMasterKey(PASSWORD, r.kdf);
   const { token } = await api(base, 'POST', '/accounts/login', { account_id: accountId, auth_key: master.authKey() });
   const vaultId = id();
   const key = bv.VaultKey.generate();
+  const entry = bv.logGenesis(account, vaultId, key, Math.floor(Date.now() / 1000));
   await api(base, 'POST', '/vaults', {
     id: vaultId,
     name: key.sealVaultMeta(utf8(JSON.stringify({ name: 'Personal' })), vaultId),
     wrapped_vault_key: account.wrapVaultKey(key, vaultId),
+    log_entry: entry,
   }, token);
+  const empty = new bv.VaultList();
+  const roster = bv.Roster.verify(vaultId, [entry], undefined, empty);
+  const list = empty.with(vaultId, roster.anchor());
+  await api(base, 'PUT', '/accounts/me/vault-list', { base_revision: 0, envelope: list.seal(account) }, token);
+  for (const h of [empty, roster, list]) h.free();
   const t0 = performance.now();
   let next = 0;
   // Eight writers, as several clients would.
