@@ -290,6 +290,35 @@ impl Identity {
         }
         crate::sharing::digit_groups(&h.finalize())
     }
+
+    /// How this identity compares with what a device pinned for its account
+    /// (`None`: nothing pinned): docs/SPEC.md § Fingerprints. A pin is the
+    /// whole statement; one made before identities is the bare base64url
+    /// X25519 key and matches a statement with that key, to be replaced by
+    /// the statement. Pins and statements are public: plain comparison.
+    pub fn pin_state(&self, pin: Option<&str>) -> PinState {
+        match pin {
+            None => PinState::New,
+            Some(p) if p == self.text => PinState::Matches,
+            Some(p) if !p.starts_with(IDENTITY_PREFIX) && p == b64u_encode(&self.x25519) => {
+                PinState::MatchesOldPin
+            }
+            Some(_) => PinState::Changed,
+        }
+    }
+}
+
+/// An identity against a device's pin for its account ([`Identity::pin_state`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PinState {
+    /// Nothing pinned: a person must compare the fingerprint first.
+    New,
+    Matches,
+    /// Matches a pin made before identities (the bare X25519 key): the
+    /// device should pin the whole statement now.
+    MatchesOldPin,
+    /// Another identity than the pinned one: nothing may be sealed to it.
+    Changed,
 }
 
 /// The identity a server answers for an email it has no account for

@@ -76,6 +76,24 @@ pub fn parse_identity(text: &str) -> Result<JsValue, JsError> {
     Ok(identity_info(&Identity::parse(text).map_err(js_err)?).into())
 }
 
+/// How a verified identity statement compares with a device's pin for its
+/// account (undefined: none): "new", "match", "match-old-pin" (a bare X25519
+/// pin from before identities: pin the statement now) or "changed".
+#[wasm_bindgen(js_name = pinState)]
+pub fn pin_state(identity: &str, pin: Option<String>) -> Result<String, JsError> {
+    use crate::identity::PinState;
+    let state = Identity::parse(identity)
+        .map_err(js_err)?
+        .pin_state(pin.as_deref());
+    Ok(match state {
+        PinState::New => "new",
+        PinState::Matches => "match",
+        PinState::MatchesOldPin => "match-old-pin",
+        PinState::Changed => "changed",
+    }
+    .into())
+}
+
 /// `hex(SHA-256(entry))`.
 #[wasm_bindgen(js_name = logEntryHash)]
 pub fn log_entry_hash(entry: &str) -> String {

@@ -18,18 +18,6 @@ import { fromUtf8 } from './bytes.js';
 const ROLES = ['read', 'write', 'admin', 'owner'];
 const LIST_ATTEMPTS = 3;
 
-const isStatement = (pin) => typeof pin === 'string' && pin.startsWith('bv1-id.');
-
-/**
- * How a stored pin relates to a verified identity `{identity, x25519}` (the
- * core's IdentityInfo): 'match', 'changed', or 'new' (none). Pins made
- * before identities hold a bare X25519 key and still count for that key.
- */
-function compare(pin, m) {
-  if (pin === undefined) return 'new';
-  if (isStatement(pin)) return pin === m.identity ? 'match' : 'changed';
-  return pin === m.x25519 ? 'match' : 'changed';
-}
 
 /**
  * The rules over one client's session. `ctx`:
@@ -112,18 +100,25 @@ export function vaultAccess(ctx) {
 
   /**
    * The pin state of each verified identity (the core's IdentityInfo):
-   * 'self' for our own account, else as compare(). An old bare-key pin that
-   * matches is upgraded to the statement here, so it is checked in full from
-   * now on.
+   * 'self' for our own account, else the core's verdict against our pin:
+   * 'new', 'match' or 'changed'. An old bare-key pin that matches is
+   * upgraded to the statement here, so it is checked in full from now on.
    */
   async function pinStates(members) {
     const others = members.filter((m) => m.accountId !== me());
     const stored = others.length === 0 ? [] : await store().pins(others.map((m) => m.accountId));
     const byId = new Map(others.map((m, i) => [m.accountId, stored[i]]));
-    const upgrade = others.filter((m) => compare(byId.get(m.accountId), m) === 'match'
-      && !isStatement(byId.get(m.accountId)));
+    // SPEC § Fingerprints. A stored value that is not a string is no pin of
+    // ours: it counts as changed, never as new.
+    const stateOf = (m, p) => (p === undefined || typeof p === 'string' ? bv.pinState(m.identity, p) : 'changed');
+    const states = new Map(others.map((m) => [m.accountId, stateOf(m, byId.get(m.accountId))]));
+    const upgrade = others.filter((m) => states.get(m.accountId) === 'match-old-pin');
     if (upgrade.length) await pin(upgrade);
-    return members.map((m) => (m.accountId === me() ? 'self' : compare(byId.get(m.accountId), m)));
+    return members.map((m) => {
+      if (m.accountId === me()) return 'self';
+      const st = states.get(m.accountId);
+      return st === 'match-old-pin' ? 'match' : st;
+    });
   }
 
   /** Pins these identities (callers have checked none of them conflicts with a pin). */

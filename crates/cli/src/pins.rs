@@ -10,8 +10,7 @@
 
 use crate::exit::{CliError, CliResult};
 use crate::state_file;
-use blindvault::encoding::b64u_encode;
-use blindvault::identity::Identity;
+use blindvault::identity::{self, Identity};
 use std::collections::BTreeMap;
 
 const FILE: &str = "pins.json";
@@ -47,12 +46,10 @@ impl Pins {
     }
 
     pub fn state(&self, id: &Identity) -> PinState {
-        match self.map.get(id.account_id()) {
-            None => PinState::New,
-            // Public values: a plain comparison leaks nothing secret.
-            Some(p) if p == id.as_str() => PinState::Matches,
-            Some(p) if *p == b64u_encode(id.x25519()) => PinState::Matches,
-            Some(_) => PinState::Changed,
+        match id.pin_state(self.map.get(id.account_id()).map(String::as_str)) {
+            identity::PinState::New => PinState::New,
+            identity::PinState::Matches | identity::PinState::MatchesOldPin => PinState::Matches,
+            identity::PinState::Changed => PinState::Changed,
         }
     }
 
