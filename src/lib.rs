@@ -27,6 +27,7 @@ pub mod member_log;
 pub mod overview_snapshot;
 pub mod password_envelope;
 pub mod random;
+pub mod rotation;
 pub mod secret;
 pub mod share_link;
 pub mod sharing;

@@ -24,6 +24,7 @@ mod keys;
 mod member_log;
 #[cfg(feature = "js-extras")]
 mod password;
+mod rotation;
 #[cfg(feature = "js-extras")]
 mod share;
 mod snapshot;

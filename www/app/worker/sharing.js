@@ -5,10 +5,10 @@
 // trusted: a row it added, dropped or changed stops the change before
 // anything is signed or sealed. Also: the vault's audit log, checked here
 // by the core against its hash chain and the head this browser verified.
-import { state, AppError, bv, ApiError, authed, opened, envelopeToBlob, blobToEnvelope, vault } from './state.js';
+import { state, AppError, bv, ApiError, authed, opened, vault } from './state.js';
 import { sync, listing } from './sync.js';
 import { fetchLog, adoptRoster, unixNow, pinStates, pin } from './access.js';
-import { b64uDecode, utf8 } from '../bytes.js';
+import { b64uDecode } from '../bytes.js';
 import { extras } from './extras.js';
 import { auditHead, saveAuditHead } from './anchors.js';
 
@@ -260,24 +260,18 @@ export async function setRole({ vaultId, accountId, role }) {
   return members({ vaultId });
 }
 
-/** The vault's name, items and folders under `fresh`, as the rotation sends them. */
+/**
+ * The vault's name, items and folders under `fresh`, as the rotation sends
+ * them: the core re-wraps every item key (overview, details and attachments
+ * stay byte for byte) and re-seals every folder and the name.
+ */
 function rotated(vaultId, fresh) {
   const old = vault(vaultId);
-  const body = { name: fresh.sealVaultMeta(utf8(JSON.stringify({ name: old.name })), vaultId), items: {}, folders: {} };
-  for (const it of state.items.values()) {
-    if (it.vault_id !== vaultId) continue;
-    // The item key is re-wrapped; overview, details and attachments stay byte for byte.
-    const blob = bv.rewrapItem(envelopeToBlob(it.envelope), it.id, old.key, vaultId, fresh, vaultId);
-    body.items[it.id] = { base_revision: it.revision, envelope: blobToEnvelope(blob) };
-  }
-  for (const f of state.folders.values()) {
-    if (f.vaultId !== vaultId) continue;
-    body.folders[f.id] = {
-      base_revision: f.revision,
-      envelope: fresh.sealFolder(utf8(JSON.stringify({ name: f.name })), vaultId, f.id),
-    };
-  }
-  return body;
+  const items = [...state.items.values()].filter((it) => it.vault_id === vaultId);
+  const folders = [...state.folders.values()].filter((f) => f.vaultId === vaultId);
+  return JSON.parse(bv.rotationParts(old.key, fresh, vaultId, old.name,
+    items.map((it) => it.id), items.map((it) => it.revision), items.map((it) => it.envelope),
+    folders.map((f) => f.id), folders.map((f) => f.revision), folders.map((f) => f.envelope)));
 }
 
 /**

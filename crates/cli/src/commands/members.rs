@@ -17,11 +17,9 @@ use super::Ctx;
 use crate::cli::Role;
 use crate::client::Client;
 use crate::exit::{CliError, CliResult};
-use crate::keys::{now, seal_vault_name, OpenVault};
+use crate::keys::{now, OpenVault};
 use crate::pins::{self, PinState, Pins};
 use blindvault::account::UnlockedAccount;
-use blindvault::context::Context;
-use blindvault::encoding::b64u_encode;
 use blindvault::identity::Identity;
 use blindvault::keys::SymmetricKey;
 use blindvault::member_log::{self, Proposal, Role as LogRole, Roster};
@@ -378,10 +376,10 @@ pub fn remove_member(ctx: &Ctx, name: &str, email: &str) -> CliResult<()> {
     Ok(())
 }
 
-/// The rotation request: the new key's copies, every item (trashed too)
-/// re-wrapped and every folder and the name re-sealed under `new_key`, and
-/// the signed entry that commits to it. Service tokens cannot be re-wrapped
-/// (no member holds their key), so the server revokes their grants.
+/// The rotation request: the core's re-keyed name, items (trashed too) and
+/// folders under `new_key` (`blindvault::rotation::rekey`), the new key's
+/// copies and the signed entry that commits to it. Service tokens cannot be
+/// re-wrapped (no member holds their key), so the server revokes their grants.
 fn rotation_body(
     synced: &Synced,
     vi: usize,
@@ -389,39 +387,37 @@ fn rotation_body(
     copies: std::collections::BTreeMap<String, String>,
     entry: &str,
 ) -> CliResult<Value> {
+    use blindvault::rotation::{rekey, Row};
     let old = &synced.vaults[vi];
-    let mut items = Map::new();
-    for view in synced.items.iter().filter(|i| i.vault_id == old.id) {
-        let blob = vaults::blob_of(view).map_err(CliError::integrity)?;
-        let re = blindvault::item::rewrap(&blob, &view.id, (&old.key, &old.id), (new_key, &old.id))
-            .map_err(|e| CliError::from_server_data(&format!("item {}", view.id), &e))?;
-        items.insert(
-            view.id.clone(),
-            json!({"base_revision": view.revision, "envelope": b64u_encode(re.as_bytes())}),
-        );
-    }
-    let mut folders = Map::new();
-    for f in synced.folders.iter().filter(|f| f.vault_id == old.id) {
-        let ctx = Context::folder(&old.id, &f.id).map_err(core)?;
-        let pt = old
-            .key
-            .open(&f.envelope, &ctx)
-            .map_err(|e| CliError::from_server_data(&format!("folder {}", f.id), &e))?;
-        let env = new_key.seal(pt.expose_secret(), &ctx).map_err(core)?;
-        folders.insert(
-            f.id.clone(),
-            json!({"base_revision": f.revision, "envelope": env}),
-        );
-    }
-    Ok(json!({
-        "base_revision": old.revision,
-        "name": seal_vault_name(new_key, &old.id, &old.name)?,
-        "members": copies,
-        "tokens": {},
-        "items": items,
-        "folders": folders,
-        "log_entry": entry,
-    }))
+    let items: Vec<Row<'_>> = synced
+        .items
+        .iter()
+        .filter(|i| i.vault_id == old.id)
+        .map(|v| Row {
+            id: &v.id,
+            revision: v.revision,
+            envelope: &v.envelope,
+        })
+        .collect();
+    let folders: Vec<Row<'_>> = synced
+        .folders
+        .iter()
+        .filter(|f| f.vault_id == old.id)
+        .map(|f| Row {
+            id: &f.id,
+            revision: f.revision,
+            envelope: &f.envelope,
+        })
+        .collect();
+    let parts = rekey(&old.id, &old.name, &old.key, new_key, &items, &folders)
+        .map_err(|r| CliError::from_server_data(&format!("{} {}", r.what, r.id), &r.error))?;
+    let mut body: Map<String, Value> =
+        serde_json::from_str(&parts).map_err(|_| CliError::other("internal: rotation body"))?;
+    body.insert("base_revision".into(), json!(old.revision));
+    body.insert("members".into(), json!(copies));
+    body.insert("tokens".into(), json!({}));
+    body.insert("log_entry".into(), json!(entry));
+    Ok(Value::Object(body))
 }
 
 pub fn pending(ctx: &Ctx) -> CliResult<()> {
