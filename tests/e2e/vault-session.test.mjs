@@ -13,15 +13,19 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, rmSync, openSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as jose from 'jose';
+import { createRequire } from 'node:module';
 import { startServer, ROOT } from './server.mjs';
 import { launch, record, scan, heapSampler, WAIT } from './vault-helpers.mjs';
 import { register } from './web-steps.mjs';
+
+const bvNode = createRequire(import.meta.url)('../../pkg-node/blindvault.js');
 
 const SHOTS = join(ROOT, 'docs', 'screenshots');
 const A = { email: 'grace@example.test', master: 'Cobalt-Harbor-Lantern-7719!' };
 const A_NEW = 'Saffron-Glacier-Compass-3306?';
 const B = { email: 'linus@example.test', master: 'Juniper-Falcon-Orchid-5524#' };
 const EXPORT_PW = 'Velvet-Export-Meadow-8841';
+const TRASHED_NAME = 'Exported Trashed Login';
 
 const FOLDER1 = 'Quasar Projects';
 const FOLDER1_RENAMED = 'Nebula Projects';
@@ -567,6 +571,23 @@ describe('web vault: full session', { concurrency: false }, () => {
     await p.getByLabel('Search').fill('CSV ');
     await p.locator('#list-count', { hasText: '3 items' }).waitFor({ timeout: WAIT });
     await p.getByLabel('Search').fill('');
+
+    // An export's trashed item is imported into the trash, as bv imports it,
+    // not among the live items. The file is sealed by the core, as bv would.
+    const doc = { format: 'blindvault-export', version: 1, exported_at: 1, vaults: [{ name: 'Old', folders: [],
+      items: [{ overview: { kind: 'login', name: TRASHED_NAME }, details: { password: 'trashed-pw-5512' }, trashed: true }] }] };
+    const trashedFile = join(tmp, 'trashed-export.jwe');
+    writeFileSync(trashedFile, bvNode.sealWithPassword(new TextEncoder().encode(JSON.stringify(doc)), EXPORT_PW));
+    assert.equal(await importFile(p, 'blindvault', trashedFile, EXPORT_PW), '1 item to import');
+    await p.getByRole('button', { name: 'Import these items' }).click();
+    await toast(p, 'Imported 1 items.');
+    await vaultButton(p, 'Import Target').click();
+    await p.getByLabel('Search').fill(TRASHED_NAME);
+    await p.locator('#list-count', { hasText: '0 items' }).waitFor({ timeout: WAIT });
+    await p.getByLabel('Show trash').check();
+    await listItem(p, TRASHED_NAME).waitFor({ timeout: WAIT });
+    await p.getByLabel('Show trash').uncheck();
+    await p.getByLabel('Search').fill('');
     await shot(p, 'imported');
   });
 
@@ -585,7 +606,7 @@ describe('web vault: full session', { concurrency: false }, () => {
       FOLDER1, FOLDER1_RENAMED, FOLDER2, BW.folder, SHARED_VAULT,
       ...Object.values(LOGIN), ...Object.values(SHARED_ITEM), `${SHARED_ITEM.name} (edited)`,
       ATTACH_NAME, ATTACH_MARKER, ...Object.values(BW), 'https://bw.import.test', 'Imported note body',
-      ...CSV_ITEMS.flat().filter(Boolean),
+      ...CSV_ITEMS.flat().filter(Boolean), TRASHED_NAME, 'trashed-pw-5512',
     ]);
     const files = server.files();
     assert.ok(files.some((f) => f.includes('/attachments/')), 'the attachment store is scanned');

@@ -7,7 +7,7 @@
 // leaves the worker.
 import { state, AppError, bv, envelopeToBlob, decodeJson, opened } from './state.js';
 import { sync, listing } from './sync.js';
-import { createItem } from './items.js';
+import { createItem, setTrashed } from './items.js';
 import { createFolder } from './folders.js';
 import { extras } from './extras.js';
 
@@ -85,7 +85,9 @@ export async function importItems({ vaultId, items }, progress) {
       }
       overview.folder = byName.get(it.folder);
     }
-    await createItem({ vaultId, overview, details: it.details || {} });
+    const { id } = await createItem({ vaultId, overview, details: it.details || {} });
+    // A trashed item of a Blindvault export stays in the trash, as bv imports it.
+    if (it.trashed === true) await setTrashed({ itemId: id, baseRevision: state.items.get(id).revision }, 'trash');
     done += 1;
     if (done % 10 === 0) progress(`import:${done}`);
   }
