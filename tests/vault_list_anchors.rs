@@ -89,6 +89,43 @@ fn a_new_device_checks_signatures_only_after_the_accounts_anchor() {
 }
 
 #[test]
+fn identity_statements_before_the_anchor_are_not_verified_again() {
+    // An `add` whose identity statement's self-signature does not verify.
+    let (alice, bob) = (person("alice"), person("bob"));
+    let (sk, id) = alice.signer().unwrap();
+    let g = genesis("v1", id, sk, &SymmetricKey::generate().unwrap(), 1).unwrap();
+    let r = Roster::verify("v1", &[g.as_str()], None).unwrap();
+    // One character of the signature changed, away from the last (whose low
+    // bits are padding in base64url).
+    let mut bad_identity = bob.identity().unwrap().as_str().as_bytes().to_vec();
+    let i = bad_identity.len() - 10;
+    bad_identity[i] = if bad_identity[i] == b'A' { b'B' } else { b'A' };
+    let bad_identity = String::from_utf8(bad_identity).unwrap();
+    let body = format!(
+        r#"{{"v":1,"vault":"v1","n":1,"prev":"{}","op":"add","by":"{}","member":"{}","role":"read","identity":"{bad_identity}","time":1}}"#,
+        r.head(),
+        alice.account_id(),
+        bob.account_id(),
+    );
+    let add = member_log::dangerous_sign_body_for_tests(body.as_bytes(), sk);
+    let entries = [g.as_str(), add.as_str()];
+    assert_eq!(
+        Roster::verify("v1", &entries, None).unwrap_err(),
+        Error::LogEntryRefused {
+            index: 1,
+            reason: "the identity statement does not verify"
+        }
+    );
+    // Before an anchor of ours: the hash chain vouches for its bytes.
+    let anchor = Anchor {
+        len: 2,
+        head: member_log::hash_of(&add),
+    };
+    let r = Roster::verify_anchored("v1", &entries, None, Some(&anchor)).unwrap();
+    assert!(r.member(bob.account_id()).is_some());
+}
+
+#[test]
 fn the_log_must_extend_the_device_and_the_account_anchor() {
     let (alice, bob) = (person("alice"), person("bob"));
     let entries = log(&alice, &bob, 6);

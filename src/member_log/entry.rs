@@ -174,9 +174,10 @@ pub(crate) fn is_commitment(k: &str) -> bool {
 }
 
 impl Entry {
-    /// Syntax only: shape, canonical body, embedded identity. `index` names
-    /// the entry in errors.
-    pub fn parse(text: &str, index: u64) -> Result<Entry> {
+    /// Syntax only: shape, canonical body, embedded identity (its
+    /// self-signature too unless `vouched`: the entry lies before an anchor
+    /// this account verified). `index` names the entry in errors.
+    pub fn parse(text: &str, index: u64, vouched: bool) -> Result<Entry> {
         let refuse = |reason| Error::LogEntryRefused { index, reason };
         if text.len() > MAX_ENTRY_LEN {
             return Err(refuse("too long"));
@@ -203,7 +204,12 @@ impl Entry {
         let identity = match &body.identity {
             None => None,
             Some(t) => Some(
-                Identity::parse(t).map_err(|_| refuse("the identity statement does not verify"))?,
+                if vouched {
+                    Identity::parse_vouched(t)
+                } else {
+                    Identity::parse(t)
+                }
+                .map_err(|_| refuse("the identity statement does not verify"))?,
             ),
         };
         Ok(Entry {

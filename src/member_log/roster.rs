@@ -128,8 +128,8 @@ impl Roster {
 
     /// Verifies a whole log of vault `vault`. With `anchor` (what this device
     /// verified before), the log must extend it — its first `anchor.len`
-    /// entries end in `anchor.head` — and their signatures are not checked
-    /// again; everything else is. Refused: an empty log, any entry that breaks
+    /// entries end in `anchor.head` — and their signatures (the entries' and
+    /// their identity statements') are not checked again; everything else is. Refused: an empty log, any entry that breaks
     /// a rule ([`Error::LogEntryRefused`], the first one), or a log that does
     /// not extend the anchor ([`Error::LogRollback`]).
     pub fn verify(vault: &str, entries: &[&str], anchor: Option<&Anchor>) -> Result<Roster> {
@@ -146,7 +146,7 @@ impl Roster {
         let mut r = Roster::empty(vault);
         for (i, text) in entries.iter().enumerate() {
             let i = i as u64;
-            let e = Entry::parse(text, i)?;
+            let e = Entry::parse(text, i, i < trusted)?;
             r.apply_parsed(e, i >= trusted)?;
             if let Some(a) = anchor {
                 if i + 1 == a.len && r.head != a.head {
@@ -193,7 +193,7 @@ impl Roster {
     /// Verifies one more entry (signature included) and applies it: what the
     /// server runs before it stores an entry.
     pub fn apply(&mut self, text: &str) -> Result<EntryInfo> {
-        let e = Entry::parse(text, self.len)?;
+        let e = Entry::parse(text, self.len, false)?;
         let hash = e.hash.clone();
         self.apply_parsed(e, true)?;
         self.entries
