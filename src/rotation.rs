@@ -72,30 +72,37 @@ pub fn rekey(
     let mut out = String::with_capacity(64 + items.len() * 1100 + folders.len() * 300);
     // Every string written is a JWE, base64url or a validated id: nothing
     // to escape.
-    let _ = write!(out, r#"{{"name":"{sealed_name}","items":{{"#);
-    for (i, row) in items.iter().enumerate() {
-        let env =
-            rekey_item(vault_id, row, old_key, new_key).map_err(|e| refused("item", row.id, e))?;
-        let comma = if i == 0 { "" } else { "," };
-        let _ = write!(
-            out,
-            r#"{comma}"{}":{{"base_revision":{},"envelope":"{env}"}}"#,
-            row.id, row.revision
-        );
-    }
-    out.push_str(r#"},"folders":{"#);
-    for (i, row) in folders.iter().enumerate() {
-        let env = rekey_folder(vault_id, row, old_key, new_key)
-            .map_err(|e| refused("folder", row.id, e))?;
-        let comma = if i == 0 { "" } else { "," };
-        let _ = write!(
-            out,
-            r#"{comma}"{}":{{"base_revision":{},"envelope":"{env}"}}"#,
-            row.id, row.revision
-        );
-    }
-    out.push_str("}}");
+    let _ = write!(out, r#"{{"name":"{sealed_name}","items":"#);
+    write_rows(&mut out, items, "item", |r| {
+        rekey_item(vault_id, r, old_key, new_key)
+    })?;
+    out.push_str(r#","folders":"#);
+    write_rows(&mut out, folders, "folder", |r| {
+        rekey_folder(vault_id, r, old_key, new_key)
+    })?;
+    out.push('}');
     Ok(out)
+}
+
+/// `{"<id>":{"base_revision":N,"envelope":"<rekeyed>"},...}` into `out`.
+fn write_rows(
+    out: &mut String,
+    rows: &[Row<'_>],
+    what: &'static str,
+    rekeyed: impl Fn(&Row<'_>) -> Result<String>,
+) -> core::result::Result<(), Refused> {
+    out.push('{');
+    for (i, row) in rows.iter().enumerate() {
+        let env = rekeyed(row).map_err(|e| refused(what, row.id, e))?;
+        let comma = if i == 0 { "" } else { "," };
+        let _ = write!(
+            out,
+            r#"{comma}"{}":{{"base_revision":{},"envelope":"{env}"}}"#,
+            row.id, row.revision
+        );
+    }
+    out.push('}');
+    Ok(())
 }
 
 fn refused(what: &'static str, id: &str, error: Error) -> Refused {

@@ -389,25 +389,18 @@ fn rotation_body(
 ) -> CliResult<Value> {
     use blindvault::rotation::{rekey, Row};
     let old = &synced.vaults[vi];
-    let items: Vec<Row<'_>> = synced
-        .items
-        .iter()
+    let row = |id, revision, envelope| Row {
+        id,
+        revision,
+        envelope,
+    };
+    let items: Vec<Row<'_>> = (synced.items.iter())
         .filter(|i| i.vault_id == old.id)
-        .map(|v| Row {
-            id: &v.id,
-            revision: v.revision,
-            envelope: &v.envelope,
-        })
+        .map(|v| row(&v.id, v.revision, &v.envelope))
         .collect();
-    let folders: Vec<Row<'_>> = synced
-        .folders
-        .iter()
+    let folders: Vec<Row<'_>> = (synced.folders.iter())
         .filter(|f| f.vault_id == old.id)
-        .map(|f| Row {
-            id: &f.id,
-            revision: f.revision,
-            envelope: &f.envelope,
-        })
+        .map(|f| row(&f.id, f.revision, &f.envelope))
         .collect();
     let parts = rekey(&old.id, &old.name, &old.key, new_key, &items, &folders)
         .map_err(|r| CliError::from_server_data(&format!("{} {}", r.what, r.id), &r.error))?;
