@@ -56,7 +56,7 @@ async function seed(base) {
   const entry = bv.logGenesis(account, vaultId, key, Math.floor(Date.now() / 1000));
   await api(base, 'POST', '/vaults', {
     id: vaultId,
-    name: key.sealVaultMeta(utf8(JSON.stringify({ name: 'Personal' })), vaultId),
+    name: key.sealVaultName('Personal', vaultId),
     wrapped_vault_key: account.wrapVaultKey(key, vaultId),
     log_entry: entry,
   }, token);

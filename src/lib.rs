@@ -24,6 +24,7 @@ pub mod item;
 pub mod kdf;
 pub mod keys;
 pub mod member_log;
+pub mod names;
 pub mod overview_snapshot;
 pub mod password_envelope;
 pub mod random;

@@ -57,17 +57,7 @@ pub fn rekey(
     items: &[Row<'_>],
     folders: &[Row<'_>],
 ) -> core::result::Result<String, Refused> {
-    // A struct, not `json!`: serde_json's Value would come into the unlock
-    // page's module with it (~13 KB gzipped).
-    #[derive(serde::Serialize)]
-    struct Meta<'a> {
-        name: &'a str,
-    }
-    let plain = serde_json::to_string(&Meta { name })
-        .map_err(|_| Error::InvalidPayload("cannot encode the vault name"))
-        .map_err(|e| refused("vault", vault_id, e))?;
-    let sealed_name = Context::vault_meta(vault_id)
-        .and_then(|ctx| new_key.seal(plain.as_bytes(), &ctx))
+    let sealed_name = crate::names::seal_vault_name(new_key, vault_id, name)
         .map_err(|e| refused("vault", vault_id, e))?;
     let mut out = String::with_capacity(64 + items.len() * 1100 + folders.len() * 300);
     // Every string written is a JWE, base64url or a validated id: nothing

@@ -1,12 +1,9 @@
 //! Vault and item keys as opaque handles, and the HPKE sealing of a vault key
 //! to another member. Their bytes never cross into JavaScript.
 
-use crate::context::Context;
 use crate::keys::SymmetricKey;
 use crate::sharing;
-use js_sys::Uint8Array;
 use wasm_bindgen::prelude::*;
-use zeroize::Zeroizing;
 
 use super::js_err;
 
@@ -51,44 +48,37 @@ impl VaultKey {
         .map_err(js_err)
     }
 
-    /// Seals the vault's metadata (its name) for `bv1/vault-meta/<vault>`.
-    #[wasm_bindgen(js_name = sealVaultMeta)]
-    pub fn seal_vault_meta(&self, plaintext: Vec<u8>, vault_id: &str) -> Result<String, JsError> {
-        let plaintext = Zeroizing::new(plaintext);
-        let ctx = Context::vault_meta(vault_id).map_err(js_err)?;
-        self.0.seal(&plaintext, &ctx).map_err(js_err)
+    /// Seals a vault's name for `bv1/vault-meta/<vault>` (docs/SPEC.md,
+    /// `{"name": …}`; an empty name is refused).
+    #[wasm_bindgen(js_name = sealVaultName)]
+    pub fn seal_vault_name(&self, name: &str, vault_id: &str) -> Result<String, JsError> {
+        crate::names::seal_vault_name(&self.0, vault_id, name).map_err(js_err)
     }
 
-    #[wasm_bindgen(js_name = openVaultMeta)]
-    pub fn open_vault_meta(&self, jwe: &str, vault_id: &str) -> Result<Uint8Array, JsError> {
-        let ctx = Context::vault_meta(vault_id).map_err(js_err)?;
-        let pt = self.0.open(jwe, &ctx).map_err(js_err)?;
-        Ok(Uint8Array::from(pt.expose_secret()))
+    #[wasm_bindgen(js_name = openVaultName)]
+    pub fn open_vault_name(&self, jwe: &str, vault_id: &str) -> Result<String, JsError> {
+        crate::names::open_vault_name(&self.0, vault_id, jwe).map_err(js_err)
     }
 
     /// Seals a folder's name for `bv1/folder/<vault>/<folder>`.
-    #[wasm_bindgen(js_name = sealFolder)]
-    pub fn seal_folder(
+    #[wasm_bindgen(js_name = sealFolderName)]
+    pub fn seal_folder_name(
         &self,
-        plaintext: Vec<u8>,
+        name: &str,
         vault_id: &str,
         folder_id: &str,
     ) -> Result<String, JsError> {
-        let plaintext = Zeroizing::new(plaintext);
-        let ctx = Context::folder(vault_id, folder_id).map_err(js_err)?;
-        self.0.seal(&plaintext, &ctx).map_err(js_err)
+        crate::names::seal_folder_name(&self.0, vault_id, folder_id, name).map_err(js_err)
     }
 
-    #[wasm_bindgen(js_name = openFolder)]
-    pub fn open_folder(
+    #[wasm_bindgen(js_name = openFolderName)]
+    pub fn open_folder_name(
         &self,
         jwe: &str,
         vault_id: &str,
         folder_id: &str,
-    ) -> Result<Uint8Array, JsError> {
-        let ctx = Context::folder(vault_id, folder_id).map_err(js_err)?;
-        let pt = self.0.open(jwe, &ctx).map_err(js_err)?;
-        Ok(Uint8Array::from(pt.expose_secret()))
+    ) -> Result<String, JsError> {
+        crate::names::open_folder_name(&self.0, vault_id, folder_id, jwe).map_err(js_err)
     }
 }
 
@@ -120,6 +110,6 @@ pub fn hpke_seal(
     aad: &[u8],
     plaintext: Vec<u8>,
 ) -> Result<String, JsError> {
-    let plaintext = Zeroizing::new(plaintext);
+    let plaintext = zeroize::Zeroizing::new(plaintext);
     sharing::hpke_seal(&public_key(recipient_public_key)?, info, aad, &plaintext).map_err(js_err)
 }

@@ -187,7 +187,7 @@ describe('browser extension: members decide which vaults it uses', { concurrency
     const item = newId();
     const key = bvNode.VaultKey.generate();
     const pk = Buffer.from(sql(`SELECT public_key FROM accounts WHERE id = '${ids.P}'`), 'base64url');
-    const name = key.sealVaultMeta(Buffer.from(JSON.stringify({ name: PLANTED })), id);
+    const name = key.sealVaultName(PLANTED, id);
     const envelope = itemEnvelope(key, id, item, { kind: 'login', name: 'Planted Login', url: origin('planted'), username: 'planted.user' },
       { password: 'Planted-Password-4410' });
     const seq = Number(sql('SELECT MAX(seq) FROM members')) + 1;

@@ -91,11 +91,13 @@ test('items: seal, update, open overviews in one call, details on demand, move',
 
 test('vault and folder names are bound to their place', () => {
   const vault = bv.VaultKey.generate();
-  const name = vault.sealVaultMeta(te.encode('Family'), 'v1');
-  assert.equal(td.decode(vault.openVaultMeta(name, 'v1')), 'Family');
-  assert.throws(() => vault.openVaultMeta(name, 'v2'), /context mismatch/);
-  const folder = vault.sealFolder(te.encode('Banking'), 'v1', 'f1');
-  assert.throws(() => vault.openFolder(folder, 'v1', 'f2'), /context mismatch/);
+  const name = vault.sealVaultName('Family "A"', 'v1');
+  assert.equal(vault.openVaultName(name, 'v1'), 'Family "A"');
+  assert.throws(() => vault.openVaultName(name, 'v2'), /context mismatch/);
+  const folder = vault.sealFolderName('Banking', 'v1', 'f1');
+  assert.equal(vault.openFolderName(folder, 'v1', 'f1'), 'Banking');
+  assert.throws(() => vault.openFolderName(folder, 'v1', 'f2'), /context mismatch/);
+  assert.throws(() => vault.sealFolderName('  ', 'v1', 'f1'), /must not be empty/);
 });
 
 test('generator: defaults, options and refusals', () => {

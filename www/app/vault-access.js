@@ -8,12 +8,11 @@
 //
 // The rules live here once, for every client in a browser: the web vault's
 // crypto worker (worker/access.js) and the extension's service worker
-// (scripts/build-extension copies this file and bytes.js into its lib/).
-// So it imports nothing but ./bytes.js and touches no platform API: the
+// (scripts/build-extension copies this file into its lib/).
+// So it imports nothing and touches no platform API: the
 // caller hands it the core, its request function, its session and where it
 // keeps what this device verified (IndexedDB in the web vault,
 // chrome.storage.local in the extension).
-import { fromUtf8 } from './bytes.js';
 
 const ROLES = ['read', 'write', 'admin', 'owner'];
 const LIST_ATTEMPTS = 3;
@@ -209,9 +208,7 @@ export function vaultAccess(ctx) {
 
   function openName(key, v) {
     try {
-      const name = JSON.parse(fromUtf8(key.openVaultMeta(v.name, v.id))).name;
-      if (typeof name !== 'string') throw new Error('name');
-      return name;
+      return key.openVaultName(v.name, v.id);
     } catch {
       key.free();
       throw fail('integrity');

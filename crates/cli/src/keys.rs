@@ -10,7 +10,6 @@
 use crate::client::Client;
 use crate::exit::{kdf_refused, CliError, CliResult};
 use blindvault::account::{self, UnlockedAccount};
-use blindvault::context::Context;
 use blindvault::kdf::{KdfParams, MasterKey};
 use blindvault::keys::SymmetricKey;
 use blindvault::member_log::Roster;
@@ -168,11 +167,6 @@ pub struct OpenVault {
     pub roster: Option<Roster>,
 }
 
-#[derive(Deserialize)]
-struct VaultMeta {
-    name: String,
-}
-
 /// What opens vault keys: an account unlocked with the master password, or
 /// a service token's own key (`BV_TOKEN`, SPEC § Command-line client).
 pub enum Keyring {
@@ -216,13 +210,10 @@ impl Keyring {
     }
 }
 
-/// Opens a vault's name (`bv1/vault-meta/<vault>`, `{"name": …}` as the
-/// web vault writes it) with its key.
+/// Opens a vault's name (`bv1/vault-meta/<vault>`) with its key: the core's
+/// rule, as the web vault opens it.
 pub fn open_name(key: &SymmetricKey, v: &VaultView) -> Result<String, CoreError> {
-    let meta = key.open(&v.name, &Context::vault_meta(&v.id)?)?;
-    let meta: VaultMeta = serde_json::from_slice(meta.expose_secret())
-        .map_err(|_| CoreError::InvalidPayload("vault metadata is not {\"name\": string}"))?;
-    Ok(meta.name)
+    blindvault::names::open_vault_name(key, &v.id, &v.name)
 }
 
 /// A vault with its key and name, as opened.
@@ -245,12 +236,9 @@ pub fn open_vault(
     })
 }
 
-/// Seals a vault name the way the web vault does.
+/// Seals a vault name (the core's rule, as the web vault seals it).
 pub fn seal_vault_name(key: &SymmetricKey, vault_id: &str, name: &str) -> CliResult<String> {
-    let plaintext = serde_json::json!({ "name": name }).to_string();
-    let ctx = Context::vault_meta(vault_id).map_err(|e| crate::exit::core(&e))?;
-    key.seal(plaintext.as_bytes(), &ctx)
-        .map_err(|e| crate::exit::core(&e))
+    blindvault::names::seal_vault_name(key, vault_id, name).map_err(|e| crate::exit::core(&e))
 }
 
 /// 128 random bits as an id, the same shape the web vault makes.

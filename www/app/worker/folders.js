@@ -3,10 +3,10 @@
 // longer exists files the item at the vault's top level.
 import { state, AppError, ApiError, authed, vault } from './state.js';
 import { listing } from './sync.js';
-import { utf8, randomId } from '../bytes.js';
+import { randomId } from '../bytes.js';
 
 function seal(vaultId, folderId, name) {
-  return vault(vaultId).key.sealFolder(utf8(JSON.stringify({ name })), vaultId, folderId);
+  return vault(vaultId).key.sealFolderName(name, vaultId, folderId);
 }
 
 function keep(view, name) {

@@ -2,7 +2,7 @@
 // vault and folder names and item overviews opened; details stay sealed
 // until an item is opened (SPEC § Web vault).
 import { state, bv, ApiError, AppError, authed, envelopeToBlob, decodeJson, opened, vault, item } from './state.js';
-import { utf8, fromUtf8, randomId } from '../bytes.js';
+import { fromUtf8, randomId } from '../bytes.js';
 import { byName } from '../item-kinds.js';
 import { loadVaultList, addToList, logOf, gather, decide, forgetPending, pinPending, settleAccess, pendingList, unixNow } from './access.js';
 import { saveLogAnchors } from './anchors.js';
@@ -19,7 +19,7 @@ export async function createVault(name) {
   const entry = bv.logGenesis(state.account, id, key, unixNow());
   const view = await authed('POST', '/vaults', {
     id,
-    name: key.sealVaultMeta(utf8(JSON.stringify({ name })), id),
+    name: key.sealVaultName(name, id),
     wrapped_vault_key: state.account.wrapVaultKey(key, id),
     log_entry: entry,
   });
@@ -77,7 +77,7 @@ export async function sync({ envelopes = false } = {}) {
     const v = state.vaults.get(f.vault_id);
     if (!v) continue;
     try {
-      const name = decodeJson(v.key.openFolder(f.envelope, f.vault_id, f.id)).name;
+      const name = v.key.openFolderName(f.envelope, f.vault_id, f.id);
       state.folders.set(f.id, { vaultId: f.vault_id, id: f.id, revision: f.revision, name, envelope: f.envelope });
     } catch {
       failed += 1;

@@ -13,18 +13,11 @@ use super::vaults::Synced;
 use crate::client::Client;
 use crate::exit::{CliError, CliResult};
 use crate::keys::{self, OpenVault};
-use blindvault::context::Context;
-use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
 pub struct OpenFolder {
     pub id: String,
     pub name: String,
-}
-
-#[derive(Deserialize)]
-struct FolderPlain {
-    name: String,
 }
 
 /// The folders of one vault that open; the others go to `failures`.
@@ -43,13 +36,11 @@ pub fn open_all(synced: &mut Synced, vi: usize) -> Vec<OpenFolder> {
 }
 
 fn open_one(vault: &OpenVault, id: &str, envelope: &str) -> Result<OpenFolder, String> {
-    let ctx = Context::folder(&vault.id, id).map_err(|e| e.to_string())?;
-    let pt = vault.key.open(envelope, &ctx).map_err(|e| e.to_string())?;
-    let plain: FolderPlain = serde_json::from_slice(pt.expose_secret())
-        .map_err(|_| "the folder is not {\"name\": string}".to_owned())?;
+    let name = blindvault::names::open_folder_name(&vault.key, &vault.id, id, envelope)
+        .map_err(|e| e.to_string())?;
     Ok(OpenFolder {
         id: id.to_owned(),
-        name: plain.name,
+        name,
     })
 }
 
@@ -94,11 +85,7 @@ pub fn ensure(
         return Ok(id);
     }
     let id = keys::random_id()?;
-    let plain = json!({ "name": name });
-    let ctx = Context::folder(&vault.id, &id).map_err(|e| crate::exit::core(&e))?;
-    let envelope = vault
-        .key
-        .seal(plain.to_string().as_bytes(), &ctx)
+    let envelope = blindvault::names::seal_folder_name(&vault.key, &vault.id, &id, name)
         .map_err(|e| crate::exit::core(&e))?;
     client.post_unit(
         &format!("/vaults/{}/folders", vault.id),
